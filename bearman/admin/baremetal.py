@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from bearman.models import Baremetal
+from bearman.services import baremetal_create, baremetal_transition
+
+from .forms import BaremetalAdminForm
+
+TIMESTAMPS = ("deploy_started_at", "deploying_at", "installed_at", "failed_at", "updated_at")
+
+
+@admin.register(Baremetal)
+class BaremetalAdmin(admin.ModelAdmin):
+    form = BaremetalAdminForm
+    list_display = ("hostname", "node", "profile", "status", "vlan", *TIMESTAMPS)
+    list_select_related = ("node", "profile")
+    list_filter = ("status", "profile")
+    search_fields = ("hostname", "node__uuid", "node__serial")
+    autocomplete_fields = ("node",)
+    readonly_fields = ("addresses", "last_error", *TIMESTAMPS)
+
+    def get_fields(self, request, obj=None):
+        fields = ["node", "profile", "hostname", "vlan"]
+        if obj:
+            fields[1:1] = ["status"]
+            fields += ["addresses", "last_error", *TIMESTAMPS]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A deployment moves to another node or profile only by being recreated.
+        return ("node", "profile", *self.readonly_fields) if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        actor = request.user.get_username()
+        if not change:
+            created = baremetal_create(
+                node=obj.node,
+                profile=obj.profile,
+                hostname=obj.hostname,
+                vlan=obj.vlan,
+                actor=actor,
+            )
+            obj.pk = created.pk
+            return
+        target = obj.status
+        moved = "status" in form.changed_data
+        if moved:
+            obj.status = form.initial["status"]
+        obj.save()
+        if moved:
+            baremetal_transition(baremetal=obj, to=target, actor=actor)

@@ -1,0 +1,96 @@
+from django import forms
+
+from bearman.models import Baremetal, Node, Profile
+from bearman.states import (
+    DEPLOY_TRANSITIONS,
+    NODE_TRANSITIONS,
+    DeployStatus,
+    NodeStatus,
+)
+
+MONOSPACE_LINE = forms.TextInput(attrs={"class": "vLargeTextField monospace"})
+MONOSPACE_TEXT = forms.Textarea(attrs={"class": "vLargeTextField monospace", "rows": 16})
+
+
+def check_status_move(form, enum, table) -> None:
+    """Refuse, as a field error, a status change the state table does not allow."""
+    if not form.instance.pk or "status" not in form.changed_data:
+        return
+    current = enum(form.initial["status"])
+    target = enum(form.cleaned_data["status"])
+    if target not in table[current]:
+        allowed = ", ".join(sorted(s.label for s in table[current])) or "none"
+        form.add_error(
+            "status",
+            f"Cannot go from {current.label} to {target.label}. Allowed from {current.label}: "
+            f"{allowed}.",
+        )
+
+
+class NodeAdminForm(forms.ModelForm):
+    new_bmc_password = forms.CharField(
+        label="Set BMC password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the current password. It is stored encrypted and never "
+        "shown.",
+    )
+    clear_bmc_password = forms.BooleanField(label="Clear BMC password", required=False)
+
+    class Meta:
+        model = Node
+        fields = [
+            "uuid",
+            "serial",
+            "vendor",
+            "product_name",
+            "status",
+            "flavor",
+            "availability_zone",
+            "bmc_driver",
+            "bmc_address",
+            "bmc_port",
+            "bmc_username",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_bmc_password") and cleaned.get("clear_bmc_password"):
+            raise forms.ValidationError("Either set a new BMC password or clear it, not both.")
+        check_status_move(self, NodeStatus, NODE_TRANSITIONS)
+        return cleaned
+
+
+class BaremetalAdminForm(forms.ModelForm):
+    class Meta:
+        model = Baremetal
+        fields = ["node", "profile", "status", "hostname", "vlan"]
+
+    def clean(self):
+        cleaned = super().clean()
+        check_status_move(self, DeployStatus, DEPLOY_TRANSITIONS)
+        return cleaned
+
+
+class ProfileAdminForm(forms.ModelForm):
+    # Spelled out so a URL typed without a scheme is taken as https, not http.
+    kernel_url = forms.URLField(label="Kernel URL", max_length=500, assume_scheme="https")
+    initrd_url = forms.URLField(
+        label="Initrd URL", max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "name",
+            "description",
+            "boot_method",
+            "kernel_url",
+            "kernel_sha256",
+            "initrd_url",
+            "initrd_sha256",
+            "append",
+            "install_script",
+        ]
+        widgets = {"append": MONOSPACE_LINE, "install_script": MONOSPACE_TEXT}

@@ -1,0 +1,172 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from bearman import facts
+from bearman.models import Node
+from bearman.services import node_set_bmc_password, node_transition
+from bearman.validators import normalize_mac
+
+from .display import html_table
+from .forms import NodeAdminForm
+
+RECENT_EVENTS = 50
+
+
+@admin.register(Node)
+class NodeAdmin(admin.ModelAdmin):
+    form = NodeAdminForm
+    list_display = (
+        "uuid",
+        "serial",
+        "vendor",
+        "product_name",
+        "flavor",
+        "availability_zone",
+        "bmc_address",
+        "status",
+        "power_state",
+        "deployment_status",
+    )
+    list_select_related = ("flavor", "baremetal")
+    list_filter = ("flavor", "availability_zone", "status", "vendor", "power_state")
+    search_fields = ("uuid", "serial", "bmc_address", "baremetal__hostname", "mac_addresses")
+    search_help_text = "UUID, serial, IPMI IP, hostname or MAC"
+    list_per_page = 100
+    readonly_fields = (
+        "bmc_password_state",
+        "power_state",
+        "power_state_at",
+        "cpu",
+        "memory",
+        "nics",
+        "disks",
+        "firmware",
+        "first_registered_at",
+        "last_registered_at",
+        "created_at",
+        "updated_at",
+        "recent_events",
+    )
+    fieldsets = (
+        (None, {"fields": ("uuid", "serial", "vendor", "product_name", "status")}),
+        ("Placement", {"fields": ("flavor", "availability_zone")}),
+        (
+            "BMC",
+            {
+                "fields": (
+                    "bmc_driver",
+                    "bmc_address",
+                    "bmc_port",
+                    "bmc_username",
+                    "bmc_password_state",
+                    "new_bmc_password",
+                    "clear_bmc_password",
+                    "power_state",
+                    "power_state_at",
+                )
+            },
+        ),
+        ("Hardware", {"fields": ("cpu", "memory", "nics", "disks", "firmware")}),
+        (
+            "History",
+            {
+                "fields": (
+                    "first_registered_at",
+                    "last_registered_at",
+                    "created_at",
+                    "updated_at",
+                    "recent_events",
+                )
+            },
+        ),
+    )
+
+    class Media:
+        css = {"all": ["bearman/admin.css"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        # The UUID is the node's identity: typed once, never edited.
+        return ("uuid", *self.readonly_fields) if obj else self.readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        # Operators paste MACs in whatever spelling their switch prints.
+        terms = [self._mac_or_term(term) for term in search_term.split()]
+        return super().get_search_results(request, queryset, " ".join(terms))
+
+    @staticmethod
+    def _mac_or_term(term: str) -> str:
+        if not any(separator in term for separator in ":-."):
+            return term  # bare hex may be a serial: leave it alone
+        try:
+            return normalize_mac(term)
+        except ValidationError:  # not a MAC: search it as typed
+            return term
+
+    def save_model(self, request, obj, form, change):
+        actor = request.user.get_username()
+        target = obj.status
+        moved = change and "status" in form.changed_data
+        if moved:
+            obj.status = form.initial["status"]
+        obj.save()
+        if moved:
+            node_transition(node=obj, to=target, actor=actor)
+        if form.cleaned_data.get("new_bmc_password"):
+            node_set_bmc_password(
+                node=obj, password=form.cleaned_data["new_bmc_password"], actor=actor
+            )
+        elif form.cleaned_data.get("clear_bmc_password"):
+            node_set_bmc_password(node=obj, password="", actor=actor)
+
+    @admin.display(description="Deployment", ordering="baremetal__status")
+    def deployment_status(self, node):
+        baremetal = getattr(node, "baremetal", None)
+        return baremetal.get_status_display() if baremetal else "—"
+
+    @admin.display(description="BMC password")
+    def bmc_password_state(self, node):
+        return "set (hidden)" if node.has_bmc_password else "not set"
+
+    @admin.display(description="CPU")
+    def cpu(self, node):
+        return facts.fact_cpu(node.facts) or "—"
+
+    @admin.display(description="Memory")
+    def memory(self, node):
+        return facts.fact_memory(node.facts) or "—"
+
+    @admin.display(description="Network interfaces")
+    def nics(self, node):
+        columns = ["name", "mac", "speed", "link", "switch", "port", "port_description"]
+        rows = [[nic[c] for c in columns] for nic in facts.fact_nics(node.facts)]
+        headers = ["Name", "MAC", "Speed", "Link", "LLDP switch", "Port", "Port description"]
+        return html_table(headers, rows)
+
+    @admin.display(description="Disks")
+    def disks(self, node):
+        columns = ["name", "model", "serial", "size", "kind"]
+        rows = [[disk[c] for c in columns] for disk in facts.fact_disks(node.facts)]
+        return html_table(["Name", "Model", "Serial", "Size", "Kind"], rows)
+
+    @admin.display(description="Firmware")
+    def firmware(self, node):
+        rows = [[name, version] for name, version in facts.fact_firmware(node.facts).items()]
+        return html_table(["Component", "Version"], rows)
+
+    @admin.display(description="Events (newest first)")
+    def recent_events(self, node):
+        if not node.pk:
+            return "—"
+        events = node.events.all()[:RECENT_EVENTS]
+        rows = [
+            [f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.get_kind_display(), e.actor, e.message]
+            for e in events
+        ]
+        link = reverse("admin:bearman_event_changelist") + f"?node__id__exact={node.pk}"
+        return format_html(
+            '{}<a href="{}">All events of this node</a>',
+            html_table(["When", "What", "Who", "Message"], rows, empty=""),
+            link,
+        )

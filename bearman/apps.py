@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BearmanConfig(AppConfig):
+    name = "bearman"
+    verbose_name = "Bearman inventory"

@@ -1,0 +1,21 @@
+"""Bearman's exceptions: one base error, each named <Thing><Problem>.
+
+Entry points map these to their own language (admin messages, HTTP 409, gRPC
+FAILED_PRECONDITION) in one place each.
+"""
+
+
+class BearmanError(Exception):
+    """Base of every error Bearman raises on purpose; the message is for people."""
+
+
+class TransitionNotAllowed(BearmanError):
+    """The state table has no move from the current status to the requested one."""
+
+
+class TransitionConflict(BearmanError):
+    """The record changed status under us; the caller acted on a stale view."""
+
+
+class SecretUnreadable(BearmanError):
+    """A stored secret cannot be decrypted with any of the configured keys."""

@@ -1,0 +1,19 @@
+from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
+from .event import Event, EventKind
+from .flavor import BondMode, Flavor
+from .node import BmcDriver, Node, PowerState
+from .profile import BootMethod, Profile
+
+__all__ = [
+    "STATUS_TIMESTAMP_FIELDS",
+    "Baremetal",
+    "BmcDriver",
+    "BondMode",
+    "BootMethod",
+    "Event",
+    "EventKind",
+    "Flavor",
+    "Node",
+    "PowerState",
+    "Profile",
+]

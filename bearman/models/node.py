@@ -1,0 +1,70 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from bearman.states import NodeStatus
+
+from .fields import SystemUuidField
+
+
+class PowerState(models.TextChoices):
+    ON = "on", "On"
+    OFF = "off", "Off"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class BmcDriver(models.TextChoices):
+    IPMI = "ipmi", "IPMI v2.0 (lanplus)"
+    REDFISH = "redfish", "Redfish"
+    FAKE = "fake", "Fake (development)"
+
+
+class Node(models.Model):
+    """One physical server, known by its SMBIOS system UUID."""
+
+    uuid = SystemUuidField("system UUID", unique=True)
+    serial = models.CharField(max_length=128, blank=True, db_index=True)
+    vendor = models.CharField(max_length=128, blank=True, db_index=True)
+    product_name = models.CharField(max_length=128, blank=True)
+    flavor = models.ForeignKey(
+        "bearman.Flavor", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
+    )
+    availability_zone = models.CharField(max_length=64, default="default", db_index=True)
+
+    bmc_driver = models.CharField(
+        "BMC driver", max_length=16, choices=BmcDriver.choices, default=BmcDriver.IPMI
+    )
+    bmc_address = models.GenericIPAddressField("IPMI IP", null=True, blank=True, db_index=True)
+    bmc_port = models.PositiveIntegerField(
+        "BMC port", default=623, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    bmc_username = models.CharField("BMC user", max_length=64, blank=True)
+    # A Fernet token (bearman.crypto); never shown, only replaced.
+    bmc_password_encrypted = models.TextField(blank=True, editable=False)
+
+    status = models.CharField(
+        max_length=16, choices=NodeStatus.choices(), default=NodeStatus.REGISTERED, db_index=True
+    )
+    power_state = models.CharField(
+        max_length=8, choices=PowerState.choices, default=PowerState.UNKNOWN, db_index=True
+    )
+    power_state_at = models.DateTimeField("power state seen", null=True, blank=True)
+
+    facts = models.JSONField(default=dict, blank=True)
+    # Every MAC in the facts, space-separated, so the admin can search by MAC on any database.
+    mac_addresses = models.TextField(blank=True, editable=False)
+
+    first_registered_at = models.DateTimeField(null=True, blank=True)
+    last_registered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["uuid"]
+        permissions = [("operate_power", "Can operate node power")]
+
+    def __str__(self) -> str:
+        return self.uuid
+
+    @property
+    def has_bmc_password(self) -> bool:
+        return bool(self.bmc_password_encrypted)

@@ -1,0 +1,45 @@
+from django.core.validators import URLValidator
+from django.db import models
+
+from bearman.validators import validate_sha256, validate_single_line
+
+HTTP_URL = URLValidator(schemes=["http", "https"])
+
+
+class BootMethod(models.TextChoices):
+    KEXEC = "kexec", "kexec from the first-stage OS"
+    IPXE = "ipxe", "Direct iPXE boot"
+
+
+class Profile(models.Model):
+    """An OS to boot: kernel, initrd, command line and install script."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+    kernel_url = models.URLField("kernel URL", max_length=500, validators=[HTTP_URL])
+    kernel_sha256 = models.CharField(
+        "kernel sha256", max_length=64, blank=True, validators=[validate_sha256]
+    )
+    initrd_url = models.URLField("initrd URL", max_length=500, blank=True, validators=[HTTP_URL])
+    initrd_sha256 = models.CharField(
+        "initrd sha256", max_length=64, blank=True, validators=[validate_sha256]
+    )
+    append = models.CharField(
+        "kernel command line",
+        max_length=2048,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="One line. It ends up in an iPXE script and on the kernel command line.",
+    )
+    install_script = models.TextField(blank=True)
+    boot_method = models.CharField(
+        max_length=8, choices=BootMethod.choices, default=BootMethod.KEXEC
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,32 @@
+from django.db import transaction
+from django.utils import timezone
+
+from bearman.models import Baremetal, EventKind, Node, Profile
+from bearman.states import DeployStatus
+
+from .events import event_record
+
+
+def baremetal_create(
+    *, node: Node, profile: Profile, hostname: str, actor: str, vlan: int | None = None
+) -> Baremetal:
+    """Start a deployment of `profile` on `node`: a Baremetal in DEPLOY_START."""
+    with transaction.atomic():
+        baremetal = Baremetal(
+            node=node,
+            profile=profile,
+            hostname=hostname,
+            vlan=vlan if vlan is not None else (node.flavor.vlan if node.flavor else None),
+            status=DeployStatus.DEPLOY_START,
+            deploy_started_at=timezone.now(),
+        )
+        baremetal.full_clean()
+        baremetal.save()
+        event_record(
+            node=node,
+            kind=EventKind.DEPLOYMENT,
+            message=f"Deployment {hostname} of profile {profile.name} created",
+            actor=actor,
+            data={"hostname": hostname, "profile": profile.name, "to": DeployStatus.DEPLOY_START},
+        )
+    return baremetal

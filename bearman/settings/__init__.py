@@ -1,0 +1,151 @@
+"""Bearman settings, all from the environment (see README, Configuration).
+
+BEARMAN_ENV=embedded (the default) runs on one machine with nothing else installed:
+SQLite and a file-system Celery broker under var/, secrets generated once into var/.
+BEARMAN_ENV=production refuses to start without its secrets and turns on the
+security settings that `manage.py check --deploy` asks for.
+"""
+
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from .database import database_config
+from .environment import (
+    BASE_DIR,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    generated_secret,
+    required_in_production,
+    var_dir,
+)
+
+BEARMAN_ENV = env_str("BEARMAN_ENV", "embedded").lower()
+if BEARMAN_ENV not in {"embedded", "production"}:
+    raise ImproperlyConfigured(
+        f"BEARMAN_ENV must be 'embedded' or 'production', not {BEARMAN_ENV!r}"
+    )
+PRODUCTION = BEARMAN_ENV == "production"
+
+SECRET_KEY = required_in_production(
+    "BEARMAN_SECRET_KEY",
+    PRODUCTION,
+    lambda: generated_secret("secret_key", lambda: secrets.token_urlsafe(50)),
+)
+# Comma-separated Fernet keys: the first encrypts, all decrypt (key rotation).
+BEARMAN_FERNET_KEYS = required_in_production(
+    "BEARMAN_FERNET_KEYS",
+    PRODUCTION,
+    lambda: generated_secret("fernet_key", lambda: Fernet.generate_key().decode()),
+).split(",")
+
+DEBUG = env_bool("BEARMAN_DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+if PRODUCTION:
+    for _name in ("ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+        required_in_production(_name, PRODUCTION, str)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "bearman.apps.BearmanConfig",
+    "ipman.apps.IpmanConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bearman.urls"
+WSGI_APPLICATION = "bearman.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("BEARMAN_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env_str("BEARMAN_STATIC_ROOT") or str(var_dir() / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = env_str("BEARMAN_MEDIA_ROOT") or str(var_dir() / "media")
+
+# Celery: a broker that needs no server by default (kombu's file-system transport).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = var_dir() / "broker"
+    _queue_dir.mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(_queue_dir),
+    }
+
+# Security: on in production, so that `check --deploy` passes; TLS may end at a proxy.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("BEARMAN_SSL_REDIRECT", True)
+    # iPXE fetches scripts over plain HTTP on the provisioning network.
+    SECURE_REDIRECT_EXEMPT = [r"^ipxe/"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("BEARMAN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("BEARMAN_HSTS_PRELOAD", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("BEARMAN_LOG_LEVEL", "INFO").upper()},
+}
+
+BEARMAN_BASE_DIR = BASE_DIR

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IpmanConfig(AppConfig):
+    name = "ipman"
+    verbose_name = "IPman"
