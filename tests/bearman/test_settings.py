@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -21,7 +20,11 @@ PRODUCTION = {
 
 
 def manage(*args, env: dict, var_dir: Path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BEARMAN_", "DATABASE"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BEARMAN_", "DATABASE", "CELERY_", "DJANGO_ALLOW_ASYNC"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -74,11 +77,14 @@ def test_embedded_default_generates_its_secrets_once(tmp_path):
     assert (tmp_path / "secret_key").read_text() == key
 
 
-@pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
-    if connection.vendor != "sqlite":
-        pytest.skip("this run uses DATABASE_URL (PostgreSQL); the SQLite tuning is not in play")
-    with connection.cursor() as cursor:
-        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
-    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    probe = (
+        "from django.db import connection as c; k = c.cursor(); "
+        "print(k.execute('PRAGMA journal_mode').fetchone()[0], "
+        "k.execute('PRAGMA busy_timeout').fetchone()[0], c.settings_dict['OPTIONS']"
+        "['transaction_mode'])"
+    )
+    result = manage("shell", "-c", probe, env={}, var_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["wal", "30000", "IMMEDIATE"]
+    assert (tmp_path / "bearman.sqlite3").exists()

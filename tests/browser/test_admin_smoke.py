@@ -11,14 +11,14 @@ from tests.factories import BaremetalFactory, NodeFactory, sample_facts
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("BEARMAN_TEST_OUTPUT", "test-output"))
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are ours.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are ours.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail("Chromium is missing in CI: `make test` installs Debian's chromium")
