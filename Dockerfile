@@ -14,7 +14,7 @@ RUN pip install --no-cache-dir .
 COPY manage.py Procfile ./
 COPY ipxe_templates ./ipxe_templates
 # collectstatic needs settings that load; these throwaway values never reach a running container.
-RUN BEARMAN_SECRET_KEY=build BEARMAN_FERNET_KEYS=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+RUN BEARMAN_SECRET_KEY=build BEARMAN_ENROLLMENT_TOKEN=build BEARMAN_FERNET_KEYS=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
     ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --no-input --verbosity 0
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from bearman.models import Baremetal
-from bearman.services import baremetal_create, baremetal_transition
+from bearman.services import baremetal_create, baremetal_delete, baremetal_transition
 
 from .forms import BaremetalAdminForm
 
@@ -48,3 +48,10 @@ class BaremetalAdmin(admin.ModelAdmin):
         obj.save()
         if moved:
             baremetal_transition(baremetal=obj, to=target, actor=actor)
+
+    def delete_model(self, request, obj):
+        baremetal_delete(baremetal=obj, actor=request.user.get_username())
+
+    def delete_queryset(self, request, queryset):
+        for baremetal in queryset.select_related("node"):
+            baremetal_delete(baremetal=baremetal, actor=request.user.get_username())

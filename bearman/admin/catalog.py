@@ -1,10 +1,12 @@
-"""Admin for what operators define once: Flavors and Profiles."""
+"""Admin for what operators define once: Flavors, Profiles and boot artifacts."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 
-from bearman.models import Flavor, Profile
+from bearman.models import BootArtifact, Flavor, Profile
+from bearman.services import artifact_delete, artifact_store, profile_save
 
-from .forms import ProfileAdminForm
+from .forms import BootArtifactAdminForm, ProfileAdminForm
 
 
 @admin.register(Flavor)
@@ -21,6 +23,48 @@ class ProfileAdmin(admin.ModelAdmin):
     list_filter = ("boot_method",)
     search_fields = ("name", "description", "kernel_url")
     readonly_fields = ("created_at", "updated_at")
+    autocomplete_fields = ("kernel_artifact", "initrd_artifact")
 
     class Media:
         css = {"all": ["bearman/admin.css"]}
+
+    def save_model(self, request, obj, form, change):
+        profile_save(profile=obj)
+
+
+@admin.register(BootArtifact)
+class BootArtifactAdmin(admin.ModelAdmin):
+    form = BootArtifactAdminForm
+    list_display = ("name", "description", "size", "sha256", "uploaded_at", "link")
+    search_fields = ("name", "description", "sha256")
+    readonly_fields = ("sha256", "size_bytes", "uploaded_at", "link")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name", *self.readonly_fields) if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("upload")
+        if upload:
+            stored = artifact_store(
+                name=obj.name, chunks=upload.chunks(), description=obj.description
+            )
+            obj.pk = stored.pk
+        else:
+            obj.save(update_fields=["description", "uploaded_at"])
+
+    def delete_model(self, request, obj):
+        artifact_delete(artifact=obj)
+
+    def delete_queryset(self, request, queryset):
+        for artifact in queryset:
+            artifact_delete(artifact=artifact)
+
+    @admin.display(description="Size", ordering="size_bytes")
+    def size(self, artifact):
+        return f"{artifact.size_bytes / 1024**2:.1f} MiB"
+
+    @admin.display(description="Served at")
+    def link(self, artifact):
+        if not artifact.pk:
+            return "—"
+        return format_html('<a href="/artifacts/{0}">/artifacts/{0}</a>', artifact.name)

@@ -1,6 +1,6 @@
 from django import forms
 
-from bearman.models import Baremetal, Node, Profile
+from bearman.models import Baremetal, BootArtifact, Node, Profile
 from bearman.states import (
     DEPLOY_TRANSITIONS,
     NODE_TRANSITIONS,
@@ -94,3 +94,19 @@ class ProfileAdminForm(forms.ModelForm):
             "install_script",
         ]
         widgets = {"append": MONOSPACE_LINE, "install_script": MONOSPACE_TEXT}
+
+
+class BootArtifactAdminForm(forms.ModelForm):
+    upload = forms.FileField(
+        required=False, help_text="The file to serve; uploading again replaces it."
+    )
+
+    class Meta:
+        model = BootArtifact
+        fields = ["name", "description"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("upload"):
+            self.add_error("upload", "Choose the file to upload.")
+        return cleaned

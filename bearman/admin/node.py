@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bearman import facts
+from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import Node
 from bearman.services import node_set_bmc_password, node_transition
 from bearman.validators import normalize_mac
@@ -119,6 +120,15 @@ class NodeAdmin(admin.ModelAdmin):
             )
         elif form.cleaned_data.get("clear_bmc_password"):
             node_set_bmc_password(node=obj, password="", actor=actor)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        ipxe_forget_nodes(uuids=[obj.uuid])
+
+    def delete_queryset(self, request, queryset):
+        uuids = list(queryset.values_list("uuid", flat=True))
+        super().delete_queryset(request, queryset)
+        ipxe_forget_nodes(uuids=uuids)
 
     @admin.display(description="Deployment", ordering="baremetal__status")
     def deployment_status(self, node):

@@ -1,3 +1,4 @@
+from .artifact import BootArtifact
 from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
 from .event import Event, EventKind
 from .flavor import BondMode, Flavor
@@ -9,6 +10,7 @@ __all__ = [
     "Baremetal",
     "BmcDriver",
     "BondMode",
+    "BootArtifact",
     "BootMethod",
     "Event",
     "EventKind",

@@ -1,6 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 
+from bearman.ipxe.append import validate_append_variables
+from bearman.ipxe.safety import validate_ipxe_safe
 from bearman.validators import validate_sha256, validate_single_line
 
 HTTP_URL = URLValidator(schemes=["http", "https"])
@@ -16,11 +19,31 @@ class Profile(models.Model):
 
     name = models.SlugField(max_length=64, unique=True)
     description = models.CharField(max_length=255, blank=True)
-    kernel_url = models.URLField("kernel URL", max_length=500, validators=[HTTP_URL])
+    kernel_url = models.URLField(
+        "kernel URL", max_length=500, blank=True, validators=[HTTP_URL, validate_ipxe_safe]
+    )
+    kernel_artifact = models.ForeignKey(
+        "bearman.BootArtifact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="An uploaded kernel, instead of a URL.",
+    )
     kernel_sha256 = models.CharField(
         "kernel sha256", max_length=64, blank=True, validators=[validate_sha256]
     )
-    initrd_url = models.URLField("initrd URL", max_length=500, blank=True, validators=[HTTP_URL])
+    initrd_url = models.URLField(
+        "initrd URL", max_length=500, blank=True, validators=[HTTP_URL, validate_ipxe_safe]
+    )
+    initrd_artifact = models.ForeignKey(
+        "bearman.BootArtifact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="An uploaded initrd, instead of a URL.",
+    )
     initrd_sha256 = models.CharField(
         "initrd sha256", max_length=64, blank=True, validators=[validate_sha256]
     )
@@ -28,8 +51,9 @@ class Profile(models.Model):
         "kernel command line",
         max_length=2048,
         blank=True,
-        validators=[validate_single_line],
-        help_text="One line. It ends up in an iPXE script and on the kernel command line.",
+        validators=[validate_single_line, validate_ipxe_safe, validate_append_variables],
+        help_text="One line. Variables: {bearman_url}, {grpc}, {uuid}, {hostname}; "
+        "write {{ and }} for literal braces.",
     )
     install_script = models.TextField(blank=True)
     boot_method = models.CharField(
@@ -43,3 +67,9 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if bool(self.kernel_url) == bool(self.kernel_artifact_id):
+            raise ValidationError("Give the kernel as a URL or as an uploaded artifact (one).")
+        if self.initrd_url and self.initrd_artifact_id:
+            raise ValidationError("Give the initrd as a URL or as an uploaded artifact, not both.")

@@ -1,15 +1,20 @@
 """Everything that changes Bearman's data goes through a function here."""
 
-from .deployments import baremetal_create
+from .catalog import artifact_delete, artifact_store, profile_save
+from .deployments import baremetal_create, baremetal_delete
 from .events import event_record
 from .nodes import node_set_bmc_password, node_set_facts
 from .transitions import baremetal_transition, node_transition
 
 __all__ = [
+    "artifact_delete",
+    "artifact_store",
     "baremetal_create",
+    "baremetal_delete",
     "baremetal_transition",
     "event_record",
     "node_set_bmc_password",
     "node_set_facts",
     "node_transition",
+    "profile_save",
 ]

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Baremetal, EventKind, Node, Profile
 from bearman.states import DeployStatus
 
@@ -29,4 +30,20 @@ def baremetal_create(
             actor=actor,
             data={"hostname": hostname, "profile": profile.name, "to": DeployStatus.DEPLOY_START},
         )
+        ipxe_render_on_commit(uuids=[node.uuid])
     return baremetal
+
+
+def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
+    """Forget a deployment (the node keeps its OS); its node boots as idle from now on."""
+    node = baremetal.node
+    with transaction.atomic():
+        baremetal.delete()
+        event_record(
+            node=node,
+            kind=EventKind.DEPLOYMENT,
+            message=f"Deployment {baremetal.hostname} removed",
+            actor=actor,
+            data={"hostname": baremetal.hostname},
+        )
+        ipxe_render_on_commit(uuids=[node.uuid])

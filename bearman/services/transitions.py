@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bearman.errors import TransitionConflict, TransitionNotAllowed
+from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import STATUS_TIMESTAMP_FIELDS, Baremetal, EventKind, Node
 from bearman.states import DeployStatus, NodeStatus, deploy_move_allowed, node_move_allowed
 
@@ -28,6 +29,7 @@ def node_transition(*, node: Node, to: NodeStatus | str, actor: str, message: st
             actor=actor,
             data={"from": current.value, "to": target.value},
         )
+        ipxe_render_on_commit(uuids=[node.uuid])
     return node
 
 
@@ -58,6 +60,7 @@ def baremetal_transition(
             actor=actor,
             data={"from": current.value, "to": target.value, "hostname": baremetal.hostname},
         )
+        ipxe_render_on_commit(uuids=[baremetal.node.uuid])
     return baremetal
 
 

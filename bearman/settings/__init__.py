@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from .boot import *  # noqa: F403
 from .database import database_config
 from .environment import (
     BASE_DIR,
@@ -42,6 +43,13 @@ BEARMAN_FERNET_KEYS = required_in_production(
     PRODUCTION,
     lambda: generated_secret("fernet_key", lambda: Fernet.generate_key().decode()),
 ).split(",")
+
+# The site's enrollment token: an agent presents it to register a node.
+BEARMAN_ENROLLMENT_TOKEN = required_in_production(
+    "BEARMAN_ENROLLMENT_TOKEN",
+    PRODUCTION,
+    lambda: generated_secret("enrollment_token", lambda: secrets.token_urlsafe(32)),
+)
 
 DEBUG = env_bool("BEARMAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
@@ -132,8 +140,8 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("BEARMAN_SSL_REDIRECT", True)
-    # iPXE fetches scripts over plain HTTP on the provisioning network.
-    SECURE_REDIRECT_EXEMPT = [r"^ipxe/"]
+    # iPXE fetches scripts and boot files over plain HTTP on the provisioning network.
+    SECURE_REDIRECT_EXEMPT = [r"^ipxe/", r"^artifacts/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("BEARMAN_HSTS_SECONDS", 31536000)

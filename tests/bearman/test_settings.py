@@ -16,6 +16,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "bearman.example.test",
     "DATABASE_URL": "postgres://bearman@127.0.0.1:5432/bearman",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "BEARMAN_ENROLLMENT_TOKEN": "enrollment-token-for-the-test",
 }
 
 
@@ -40,7 +41,9 @@ def test_production_passes_check_deploy(tmp_path):
         "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, var_dir=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    generated = {"secret_key", "fernet_key"} & {p.name for p in tmp_path.iterdir()}
+    generated = {"secret_key", "fernet_key", "enrollment_token"} & {
+        p.name for p in tmp_path.iterdir()
+    }
     assert not generated, "production must not generate secrets into var/"
 
 

@@ -1,0 +1,65 @@
+"""Writes to what operators define: Profiles and boot artifacts."""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from bearman.ipxe.rendered import ipxe_render_on_commit
+from bearman.models import Baremetal, BootArtifact, Profile
+
+CHUNK = 1024 * 1024
+
+
+def profile_save(*, profile: Profile) -> Profile:
+    """Save a profile and re-render the scripts of every node it is deployed on."""
+    with transaction.atomic():
+        profile.save()
+        uuids = Baremetal.objects.filter(profile=profile).values_list("node__uuid", flat=True)
+        ipxe_render_on_commit(uuids=list(uuids))
+    return profile
+
+
+def artifact_path(name: str) -> Path:
+    """Where the bytes of artifact `name` live (served at /artifacts/<name>)."""
+    return Path(settings.MEDIA_ROOT) / "artifacts" / name
+
+
+def artifact_store(*, name: str, chunks, description: str = "") -> BootArtifact:
+    """Store an uploaded file under `name`, streaming it to disk and hashing it on the way."""
+    target = artifact_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                handle.write(chunk)
+        os.chmod(temporary, 0o644)
+        with transaction.atomic():
+            artifact, _ = BootArtifact.objects.update_or_create(
+                name=name,
+                defaults={
+                    "sha256": digest.hexdigest(),
+                    "size_bytes": size,
+                    "description": description,
+                },
+            )
+            # Replace the bytes only once the record is in place; readers see old or new.
+            os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return artifact
+
+
+def artifact_delete(*, artifact: BootArtifact) -> None:
+    """Remove an artifact no profile uses (PROTECT refuses otherwise) and its bytes."""
+    with transaction.atomic():
+        artifact.delete()
+        transaction.on_commit(lambda: artifact_path(artifact.name).unlink(missing_ok=True))

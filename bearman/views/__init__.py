@@ -1,0 +1,1 @@
+"""HTTP entry points: parse the request, call one service or selector, shape the reply."""

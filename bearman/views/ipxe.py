@@ -1,0 +1,66 @@
+"""The iPXE endpoints that firmware fetches: plain text, no secrets, never a Python error page."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.views.decorators.http import require_safe
+
+from bearman.errors import BearmanError
+from bearman.ipxe.rendered import read_rendered_script
+from bearman.ipxe.scripts import BootEndpoints, boot_entry_script, node_ipxe_script
+from bearman.validators import normalize_mac, normalize_system_uuid
+
+logger = logging.getLogger(__name__)
+
+
+def ipxe_response(script: str, status: int = 200) -> HttpResponse:
+    response = HttpResponse(script, content_type="text/plain; charset=utf-8", status=status)
+    response["Cache-Control"] = "no-store"  # a node's script changes with its state
+    return response
+
+
+def ipxe_problem(message: str, status: int, *, retry_url: str = "") -> HttpResponse:
+    """An iPXE script that says what went wrong (in words safe for `echo`), then waits."""
+    safe = "".join(ch for ch in message if ch.isalnum() or ch in " .,:;-_/()'")[:200]
+    lines = ["#!ipxe", f"echo Bearman: {safe}", "sleep 30"]
+    lines.append(f"chain --replace {retry_url}" if retry_url else "exit 1")
+    return ipxe_response("\n".join(lines) + "\n", status)
+
+
+def endpoints_for(request) -> BootEndpoints:
+    return BootEndpoints.configured() or BootEndpoints.from_base_url(
+        request.build_absolute_uri("/")
+    )
+
+
+@require_safe
+def boot_entry(request):
+    """GET /ipxe/boot.ipxe: the DHCP boot file."""
+    return ipxe_response(boot_entry_script(endpoints_for(request)))
+
+
+@require_safe
+def node_script(request, uuid: str):
+    """GET /ipxe/<uuid>: what this machine boots now."""
+    try:
+        uuid = normalize_system_uuid(uuid)
+        mac = normalize_mac(request.GET["mac"]) if request.GET.get("mac") else ""
+    except ValidationError as error:
+        return ipxe_problem(error.messages[0], 400)
+    rendered = read_rendered_script(uuid) if settings.BEARMAN_PUBLIC_URL else None
+    if rendered is not None:
+        return ipxe_response(rendered)
+    endpoints = endpoints_for(request)
+    try:
+        script = node_ipxe_script(uuid=uuid, endpoints=endpoints)
+    except DatabaseError:
+        logger.warning("iPXE request of %s (mac %s) while the database is down", uuid, mac)
+        retry = f"{endpoints.base_url}/ipxe/{uuid}"
+        return ipxe_problem("database unavailable, retrying", 503, retry_url=retry)
+    except BearmanError as error:
+        logger.error("iPXE script of %s cannot be rendered: %s", uuid, error)
+        return ipxe_problem("this node's profile has a value iPXE cannot take; see events", 500)
+    return ipxe_response(script)
