@@ -75,7 +75,9 @@ class BaremetalAdminForm(forms.ModelForm):
 
 class ProfileAdminForm(forms.ModelForm):
     # Spelled out so a URL typed without a scheme is taken as https, not http.
-    kernel_url = forms.URLField(label="Kernel URL", max_length=500, assume_scheme="https")
+    kernel_url = forms.URLField(
+        label="Kernel URL", max_length=500, required=False, assume_scheme="https"
+    )
     initrd_url = forms.URLField(
         label="Initrd URL", max_length=500, required=False, assume_scheme="https"
     )
@@ -87,8 +89,10 @@ class ProfileAdminForm(forms.ModelForm):
             "description",
             "boot_method",
             "kernel_url",
+            "kernel_artifact",
             "kernel_sha256",
             "initrd_url",
+            "initrd_artifact",
             "initrd_sha256",
             "append",
             "install_script",

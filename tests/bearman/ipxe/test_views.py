@@ -47,8 +47,12 @@ def test_an_unknown_node_in_any_uuid_form_is_sent_to_register(client, spelling):
     assert response.status_code == 200
     kernel = next(line for line in body.splitlines() if line.startswith("kernel "))
     assert kernel.split()[1] == "http://10.0.0.2:8000/artifacts/first-stage-vmlinuz"
-    for argument in ["bearman.mode=register", "bearman.server=http://10.0.0.2:8000",
-                     "bearman.grpc=10.0.0.2:50051", f"bearman.uuid={UNKNOWN}"]:
+    for argument in [
+        "bearman.mode=register",
+        "bearman.server=http://10.0.0.2:8000",
+        "bearman.grpc=10.0.0.2:50051",
+        f"bearman.uuid={UNKNOWN}",
+    ]:
         assert argument in kernel.split()
     assert "initrd --name initrd http://10.0.0.2:8000/artifacts/first-stage-initrd.img" in body
 
@@ -161,5 +165,7 @@ def test_every_script_is_one_command_per_line(client):
     BaremetalFactory(node=node)
     Profile.objects.update(append=F("append"))
     _, body = fetch(client, f"/ipxe/{node.uuid}")
-    assert all(re.match(r"^(#|:|echo |initrd |kernel |boot|sleep |goto |$)", line)
-               for line in body.splitlines()), body
+    assert all(
+        re.match(r"^(#|:|echo |initrd |kernel |boot|sleep |goto |$)", line)
+        for line in body.splitlines()
+    ), body
