@@ -22,6 +22,9 @@ def database_config() -> dict:
         config = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(var_dir() / "bearman.sqlite3"),
+            # Keep connections: opening one (and running its PRAGMAs) on every request
+            # costs more than answering a boot script.
+            "CONN_MAX_AGE": 60,
         }
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
