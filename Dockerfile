@@ -8,10 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /srv/bearman
 COPY pyproject.toml README.md ./
+COPY agent ./agent
 COPY bearman ./bearman
 COPY ipman ./ipman
-RUN pip install --no-cache-dir .
-COPY manage.py Procfile ./
+# The server speaks the agent's wire types: install that package first.
+RUN pip install --no-cache-dir ./agent . 
+COPY manage.py Procfile gunicorn.conf.py ./
 COPY ipxe_templates ./ipxe_templates
 # collectstatic needs settings that load; these throwaway values never reach a running container.
 RUN BEARMAN_SECRET_KEY=build BEARMAN_ENROLLMENT_TOKEN=build BEARMAN_FERNET_KEYS=$(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
@@ -21,5 +23,5 @@ RUN BEARMAN_SECRET_KEY=build BEARMAN_ENROLLMENT_TOKEN=build BEARMAN_FERNET_KEYS=
 RUN useradd --system --home /var/lib/bearman bearman && mkdir -p /var/lib/bearman \
     && chown bearman /var/lib/bearman
 USER bearman
-EXPOSE 8000
-CMD ["gunicorn", "bearman.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+EXPOSE 8000 50051
+CMD ["gunicorn", "bearman.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -19,6 +19,7 @@ run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py ensure_admin
+	rm -rf var/metrics  # per-process metric files of the previous run
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 ## Debian packages the tests drive: Chromium for the browser tests
@@ -29,6 +30,7 @@ system-deps:
 
 ## Set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test: setup system-deps
+	rm -rf var/metrics
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/pytest
 

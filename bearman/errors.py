@@ -19,3 +19,19 @@ class TransitionConflict(BearmanError):
 
 class SecretUnreadable(BearmanError):
     """A stored secret cannot be decrypted with any of the configured keys."""
+
+
+class NodeNotFound(BearmanError):
+    """No node has the given system UUID."""
+
+
+class DeploymentNotPending(BearmanError):
+    """The node has no deployment in the status the call needs."""
+
+
+class AgentTokenMissing(BearmanError):
+    """The call carries no token, or one that Bearman never issued."""
+
+
+class AgentTokenForbidden(BearmanError):
+    """The token is valid, but for another node or deployment."""

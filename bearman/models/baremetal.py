@@ -33,8 +33,11 @@ class Baremetal(models.Model):
         "VLAN", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
     )
     last_error = models.TextField(blank=True)
+    # sha256 of the agent token GetProfile handed out for this run; never the token.
+    agent_token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     deploy_started_at = models.DateTimeField(null=True, blank=True)
     deploying_at = models.DateTimeField(null=True, blank=True)
+    detail_at = models.DateTimeField("detail fetched at", null=True, blank=True)
     installed_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -47,7 +47,8 @@ def baremetal_transition(
     if target == DeployStatus.UNRECOVERABLE_ERROR:
         changes["last_error"] = error
     elif target == DeployStatus.DEPLOY_START:
-        changes["last_error"] = ""
+        # A new run: the previous run's error and agent token are void.
+        changes |= {"last_error": "", "agent_token_hash": "", "detail_at": None}
     with transaction.atomic():
         _claim(Baremetal, baremetal, current, changes)
         for field, value in changes.items():

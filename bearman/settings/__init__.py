@@ -12,6 +12,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from .agent import *  # noqa: F403
+from .agent import reflection_default
 from .boot import *  # noqa: F403
 from .database import database_config
 from .environment import (
@@ -24,6 +26,7 @@ from .environment import (
     required_in_production,
     var_dir,
 )
+from .observability import *  # noqa: F403
 
 BEARMAN_ENV = env_str("BEARMAN_ENV", "embedded").lower()
 if BEARMAN_ENV not in {"embedded", "production"}:
@@ -50,6 +53,8 @@ BEARMAN_ENROLLMENT_TOKEN = required_in_production(
     PRODUCTION,
     lambda: generated_secret("enrollment_token", lambda: secrets.token_urlsafe(32)),
 )
+
+BEARMAN_GRPC_REFLECTION = reflection_default(PRODUCTION)
 
 DEBUG = env_bool("BEARMAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
@@ -147,13 +152,5 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("BEARMAN_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("BEARMAN_HSTS_PRELOAD", True)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("BEARMAN_LOG_LEVEL", "INFO").upper()},
-}
 
 BEARMAN_BASE_DIR = BASE_DIR

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from bearman.errors import BearmanError
 from bearman.ipxe.rendered import read_rendered_script
 from bearman.ipxe.scripts import BootEndpoints, boot_entry_script, node_ipxe_script
+from bearman.metrics import IPXE_REQUESTS
 from bearman.validators import normalize_mac, normalize_system_uuid
 
 logger = logging.getLogger(__name__)
@@ -49,18 +50,23 @@ def node_script(request, uuid: str):
         uuid = normalize_system_uuid(uuid)
         mac = normalize_mac(request.GET["mac"]) if request.GET.get("mac") else ""
     except ValidationError as error:
+        IPXE_REQUESTS.labels("bad_request").inc()
         return ipxe_problem(error.messages[0], 400)
     rendered = read_rendered_script(uuid) if settings.BEARMAN_PUBLIC_URL else None
     if rendered is not None:
+        IPXE_REQUESTS.labels("rendered").inc()
         return ipxe_response(rendered)
     endpoints = endpoints_for(request)
     try:
         script = node_ipxe_script(uuid=uuid, endpoints=endpoints)
     except DatabaseError:
+        IPXE_REQUESTS.labels("database_down").inc()
         logger.warning("iPXE request of %s (mac %s) while the database is down", uuid, mac)
         retry = f"{endpoints.base_url}/ipxe/{uuid}"
         return ipxe_problem("database unavailable, retrying", 503, retry_url=retry)
     except BearmanError as error:
+        IPXE_REQUESTS.labels("unrenderable").inc()
         logger.error("iPXE script of %s cannot be rendered: %s", uuid, error)
         return ipxe_problem("this node's profile has a value iPXE cannot take; see events", 500)
+    IPXE_REQUESTS.labels("dynamic").inc()
     return ipxe_response(script)

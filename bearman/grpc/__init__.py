@@ -1,0 +1,1 @@
+"""The gRPC agent API: servicer, converters, error mapping and the server process."""

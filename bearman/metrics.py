@@ -1,0 +1,81 @@
+"""Prometheus metrics: counters observed where things happen, inventory counted at scrape.
+
+Every process (gunicorn workers, gRPC servers, Celery workers) writes its samples to
+PROMETHEUS_MULTIPROC_DIR; /metrics adds them up and adds the inventory gauges read
+from the database at that moment.
+"""
+
+from django.db.models import Count
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+GRPC_CALLS = Counter(
+    "bearman_grpc_calls_total", "Agent API calls by method and status code", ["method", "code"]
+)
+GRPC_SECONDS = Histogram(
+    "bearman_grpc_call_seconds",
+    "Agent API call latency",
+    ["method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+IPXE_REQUESTS = Counter(
+    "bearman_ipxe_requests_total", "iPXE script requests answered by Bearman", ["outcome"]
+)
+BOOT_PHASE_SECONDS = Histogram(
+    "bearman_boot_phase_seconds",
+    "Time each deployment spent per phase: deploy start (the node's iPXE script changes) "
+    "→ GetProfile → GetDetail → ReportInstalled",
+    ["phase"],
+    buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200),
+)
+
+
+class InventoryCollector:
+    """Nodes, deployments and pool usage, counted in the database when scraped."""
+
+    def collect(self):
+        from bearman.models import Baremetal, Node
+
+        nodes = GaugeMetricFamily(
+            "bearman_nodes", "Nodes by status and availability zone", labels=["status", "zone"]
+        )
+        for row in Node.objects.values("status", "availability_zone").annotate(n=Count("id")):
+            nodes.add_metric([row["status"], row["availability_zone"]], row["n"])
+        yield nodes
+        deployments = GaugeMetricFamily(
+            "bearman_deployments", "Deployments by status", labels=["status"]
+        )
+        for row in Baremetal.objects.values("status").annotate(n=Count("id")):
+            deployments.add_metric([row["status"]], row["n"])
+        yield deployments
+        yield from _extra_collectors()
+
+
+EXTRA_COLLECTORS: list = []
+
+
+def _extra_collectors():
+    for collect in EXTRA_COLLECTORS:
+        yield from collect()
+
+
+def observe_boot_phases(baremetal) -> None:
+    """Record how long a finished deployment spent in each phase."""
+    marks = [
+        ("start_to_profile", baremetal.deploy_started_at, baremetal.deploying_at),
+        ("profile_to_detail", baremetal.deploying_at, baremetal.detail_at),
+        ("detail_to_installed", baremetal.detail_at, baremetal.installed_at),
+        ("total", baremetal.deploy_started_at, baremetal.installed_at),
+    ]
+    for phase, start, end in marks:
+        if start and end and end >= start:
+            BOOT_PHASE_SECONDS.labels(phase).observe((end - start).total_seconds())
+
+
+def render_metrics() -> bytes:
+    """The exposition text of every process's samples plus the inventory."""
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    registry.register(InventoryCollector())
+    return generate_latest(registry)

@@ -1,0 +1,150 @@
+"""The deployment calls of the agent: profile, detail, installed, failed."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bearman.errors import DeploymentNotPending, NodeNotFound
+from bearman.ipxe.append import render_append
+from bearman.ipxe.scripts import BootEndpoints
+from bearman.metrics import observe_boot_phases
+from bearman.models import Baremetal, EventKind, Node
+from bearman.states import DeployStatus
+
+from .agent_tokens import agent_token_new, deployment_for_token
+from .events import event_record
+from .transitions import baremetal_transition
+
+AGENT = "agent"
+
+
+@dataclass(frozen=True)
+class ProfileClaim:
+    """What GetProfile answers: the OS to install and this run's agent token."""
+
+    profile_name: str
+    hostname: str
+    kernel_url: str
+    kernel_sha256: str
+    initrd_url: str
+    initrd_sha256: str
+    append: str
+    install_script: str
+    boot_method: str
+    agent_token: str
+
+
+@dataclass(frozen=True)
+class DeploymentDetail:
+    """What GetDetail answers: the node's name and network."""
+
+    hostname: str
+    addresses: list[dict]
+    vlan: int | None
+    bond_mode: str = ""
+    bond_options: str = ""
+    bond_members: list[str] = field(default_factory=list)
+    dns_servers: list[str] = field(default_factory=list)
+
+
+def deployment_profile_claim(*, uuid: str, endpoints: BootEndpoints) -> ProfileClaim:
+    """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING."""
+    baremetal = (
+        Baremetal.objects.select_related(
+            "node", "profile__kernel_artifact", "profile__initrd_artifact"
+        )
+        .filter(node__uuid=uuid)
+        .first()
+    )
+    if baremetal is None:
+        _require_node(uuid)
+        raise DeploymentNotPending(f"Node {uuid} has no deployment to run.")
+    if baremetal.status != DeployStatus.DEPLOY_START:
+        raise DeploymentNotPending(
+            f"Deployment {baremetal.hostname} is {baremetal.get_status_display()}, "
+            "not waiting to start."
+        )
+    token, digest = agent_token_new()
+    with transaction.atomic():
+        baremetal_transition(baremetal=baremetal, to=DeployStatus.DEPLOYING, actor=AGENT)
+        Baremetal.objects.filter(pk=baremetal.pk).update(agent_token_hash=digest)
+    return _claim(baremetal, endpoints, token)
+
+
+def _claim(baremetal: Baremetal, endpoints: BootEndpoints, token: str) -> ProfileClaim:
+    profile = baremetal.profile
+    kernel, initrd = profile.kernel_artifact, profile.initrd_artifact
+    return ProfileClaim(
+        profile_name=profile.name,
+        hostname=baremetal.hostname,
+        kernel_url=endpoints.file_url(profile.kernel_url, kernel.name if kernel else None),
+        kernel_sha256=kernel.sha256 if kernel else profile.kernel_sha256,
+        initrd_url=endpoints.file_url(profile.initrd_url, initrd.name if initrd else None),
+        initrd_sha256=initrd.sha256 if initrd else profile.initrd_sha256,
+        append=render_append(
+            profile.append,
+            bearman_url=endpoints.base_url,
+            grpc=endpoints.grpc,
+            uuid=baremetal.node.uuid,
+            hostname=baremetal.hostname,
+        ),
+        install_script=profile.install_script,
+        boot_method=profile.boot_method,
+        agent_token=token,
+    )
+
+
+def deployment_detail(*, uuid: str, token: str) -> DeploymentDetail:
+    """The hostname and network of the deployment the agent token belongs to."""
+    baremetal = deployment_for_token(uuid=uuid, token=token)
+    Baremetal.objects.filter(pk=baremetal.pk, detail_at=None).update(detail_at=timezone.now())
+    flavor = baremetal.node.flavor
+    bonded = bool(flavor and flavor.bond_mode != "none")
+    nics = baremetal.node.facts.get("nics", []) if isinstance(baremetal.node.facts, dict) else []
+    return DeploymentDetail(
+        hostname=baremetal.hostname,
+        addresses=list(baremetal.addresses),
+        vlan=baremetal.vlan,
+        bond_mode=flavor.bond_mode if bonded else "",
+        bond_options=flavor.bond_options if bonded else "",
+        bond_members=[nic["name"] for nic in nics if bonded and nic.get("link")],
+        dns_servers=list(settings.BEARMAN_DNS_SERVERS),
+    )
+
+
+def deployment_report_installed(*, uuid: str, token: str) -> Baremetal:
+    """The install script succeeded: DEPLOYING → INSTALLED."""
+    baremetal = deployment_for_token(uuid=uuid, token=token)
+    baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
+    baremetal.refresh_from_db()
+    observe_boot_phases(baremetal)
+    return baremetal
+
+
+def deployment_report_failed(*, uuid: str, token: str, message: str, agent_address: str) -> None:
+    """The deployment failed: UNRECOVERABLE_ERROR, with where to SSH in."""
+    baremetal = deployment_for_token(uuid=uuid, token=token)
+    where = f" (agent at {agent_address})" if agent_address else ""
+    with transaction.atomic():
+        baremetal_transition(
+            baremetal=baremetal,
+            to=DeployStatus.UNRECOVERABLE_ERROR,
+            actor=AGENT,
+            error=f"{message}{where}",
+        )
+        event_record(
+            node=baremetal.node,
+            kind=EventKind.FAILURE,
+            message=f"Deployment {baremetal.hostname} failed{where}: {message}",
+            actor=AGENT,
+            data={"phase": "deploy", "agent_address": agent_address},
+        )
+
+
+def _require_node(uuid: str) -> Node:
+    node = Node.objects.filter(uuid=uuid).first()
+    if node is None:
+        raise NodeNotFound(f"No node has the system UUID {uuid}; register it first.")
+    return node

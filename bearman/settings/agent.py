@@ -1,0 +1,31 @@
+"""The gRPC agent API: where it listens, how it authenticates, what it hands agents."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .environment import env_bool, env_int, env_list, env_str
+
+BEARMAN_GRPC_BIND = env_str("BEARMAN_GRPC_BIND", "[::]:50051")
+BEARMAN_GRPC_THREADS = env_int("BEARMAN_GRPC_THREADS", 16, minimum=1)
+BEARMAN_GRPC_PROCESSES = env_int("BEARMAN_GRPC_PROCESSES", 1, minimum=1)
+# Seconds in-flight calls get to finish on SIGTERM before the server stops.
+BEARMAN_GRPC_GRACE_SECONDS = env_int("BEARMAN_GRPC_GRACE_SECONDS", 10)
+BEARMAN_GRPC_TLS_CERT = env_str("BEARMAN_GRPC_TLS_CERT")
+BEARMAN_GRPC_TLS_KEY = env_str("BEARMAN_GRPC_TLS_KEY")
+if bool(BEARMAN_GRPC_TLS_CERT) != bool(BEARMAN_GRPC_TLS_KEY):
+    raise ImproperlyConfigured("Set both BEARMAN_GRPC_TLS_CERT and BEARMAN_GRPC_TLS_KEY, or none")
+
+# The BMC account Bearman creates on every node: one site-wide password when set,
+# else a generated one per node (kept encrypted, the same on every re-registration).
+BEARMAN_BMC_USERNAME = env_str("BEARMAN_BMC_USERNAME", "bearman")
+BEARMAN_BMC_PASSWORD = env_str("BEARMAN_BMC_PASSWORD")
+BEARMAN_BMC_CHANNEL = env_int("BEARMAN_BMC_CHANNEL", 1, minimum=1)
+BEARMAN_BMC_USER_ID = env_int("BEARMAN_BMC_USER_ID", 3, minimum=2)
+
+# The zone of a node whose agent address is in no provisioning pool.
+BEARMAN_DEFAULT_AVAILABILITY_ZONE = env_str("BEARMAN_DEFAULT_AVAILABILITY_ZONE", "default")
+BEARMAN_DNS_SERVERS = env_list("BEARMAN_DNS_SERVERS", [])
+
+
+def reflection_default(production: bool) -> bool:
+    """Reflection helps people poke at the API; production turns it on explicitly."""
+    return env_bool("BEARMAN_GRPC_REFLECTION", not production)
