@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Dict, List
 
@@ -11,6 +12,7 @@ from bearman_agent.output import warn
 
 COMMAND = ("dmidecode", "-t", "0,1,3")
 SYSFS_DMI = Path("/sys/class/dmi/id")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 # Values firmware vendors leave in unset fields; they identify nothing.
 PLACEHOLDERS = {
@@ -77,10 +79,12 @@ def _sections(text: str) -> Dict[str, List[Dict[str, str]]]:
 
 
 def _with_clean_uuid(facts: Dict[str, str]) -> Dict[str, str]:
-    """Lowercase the UUID; drop the all-zero and all-F ones unset firmware reports."""
+    """Lowercase the UUID; drop malformed ones and the all-zero and all-F ones of unset firmware."""
     uuid = facts.pop("system_uuid", "").lower()
-    if uuid.strip("0-") and uuid.strip("f-"):
+    if UUID.match(uuid) and uuid.strip("0-") and uuid.strip("f-"):
         facts["system_uuid"] = uuid
+    elif uuid:
+        warn(f"ignoring unusable SMBIOS system UUID {uuid!r}")
     return facts
 
 
