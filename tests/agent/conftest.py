@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -40,3 +45,79 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subproc
         timeout=timeout,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture
+def peer():
+    """The recording AgentService on a loopback port: (service, address)."""
+    from tests.agent.peer import RecordingAgentService, serve
+
+    service = RecordingAgentService()
+    server, address = serve(service)
+    yield service, address
+    server.stop(grace=None)
+
+
+@dataclass
+class ArtifactServer:
+    """Files over real HTTP on loopback, with injectable error statuses."""
+
+    base_url: str
+    files: Dict[str, bytes] = field(default_factory=dict)
+    failures: Dict[str, List[int]] = field(default_factory=dict)
+    requests: List[str] = field(default_factory=list)
+
+    def add(self, path: str, content: bytes) -> Tuple[str, str]:
+        """Serve content at path: (url, sha256)."""
+        self.files[path] = content
+        return f"{self.base_url}{path}", hashlib.sha256(content).hexdigest()
+
+
+@pytest.fixture
+def artifacts():
+    """An HTTP server for kernels and initrds."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ArtifactHandler)
+    state = ArtifactServer(base_url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.state = state
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+class _ArtifactHandler(BaseHTTPRequestHandler):
+    """GET of the files in the server's state; a queued failure status first, if any."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        state = self.server.state
+        state.requests.append(self.path)
+        pending = state.failures.get(self.path) or []
+        status = pending.pop(0) if pending else (200 if self.path in state.files else 404)
+        body = state.files.get(self.path, b"") if status == 200 else b"no\n"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        """Quiet."""
+
+
+@pytest.fixture
+def path_without(tmp_path):
+    """A PATH holding this machine's tools except the named ones (as a stripped-down image)."""
+
+    def make(*missing: str) -> str:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        for tool in TOOLS:
+            real = shutil.which(tool)
+            if real and tool not in missing:
+                (bin_dir / tool).symlink_to(real)
+        return str(bin_dir)
+
+    return make
+
+
+TOOLS = ("dmidecode", "lscpu", "lsblk", "ipmitool", "lldpctl", "kexec", "poweroff", "reboot", "sh")
