@@ -79,7 +79,7 @@ def artifacts():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ArtifactHandler)
     state = ArtifactServer(base_url=f"http://127.0.0.1:{server.server_address[1]}")
     server.state = state
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
     server.shutdown()
