@@ -6,7 +6,7 @@ import argparse
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 from bearman_agent.commands import MASK, CommandRunner
 from bearman_agent.errors import (
@@ -50,7 +50,7 @@ def facts(args: argparse.Namespace) -> None:
     print_json(_collect(args))
 
 
-def _collect(args: argparse.Namespace) -> Dict[str, Any]:
+def _collect(args: argparse.Namespace) -> dict[str, Any]:
     """The facts, with --system-uuid when given."""
     from bearman_agent.commands import DEFAULT_TIMEOUT
     from bearman_agent.facts import collect_facts
@@ -92,7 +92,7 @@ def _system_uuid(args: argparse.Namespace) -> str:
     return uuid
 
 
-def _show(args: argparse.Namespace, message: Any, text: Optional[str] = None) -> None:
+def _show(args: argparse.Namespace, message: Any, text: str | None = None) -> None:
     """A response as JSON with --json, else as `name: value` lines (or the given text)."""
     from bearman_agent.convert import message_to_dict
 
@@ -200,7 +200,7 @@ def deploy(args: argparse.Namespace) -> None:
         print_json(_flow_report(args, runner, profile=shown, detail=detail))
 
 
-def _flow_report(args: argparse.Namespace, runner: CommandRunner, **data: Any) -> Dict[str, Any]:
+def _flow_report(args: argparse.Namespace, runner: CommandRunner, **data: Any) -> dict[str, Any]:
     """The --json output of a flow: its data, the commands, and whether they ran."""
     commands = [command.shown() for command in runner.done]
     return dict(data, commands=commands, dry_run=args.dry_run)
@@ -218,7 +218,7 @@ def autorun(args: argparse.Namespace) -> None:
     (register if boot.mode == "register" else deploy)(args)
 
 
-ACTIONS: Dict[str, Callable[[argparse.Namespace], None]] = {
+ACTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "facts": facts,
     "register": register,
     "ipxe": ipxe,

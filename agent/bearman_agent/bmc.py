@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, List
+from typing import Any
 
 from bearman_agent.commands import Command
 from bearman_agent.errors import ServerRefused
@@ -14,7 +14,7 @@ MAX_PASSWORD = 20
 IPMI_V15_PASSWORD = 16
 
 
-def bmc_commands(settings: Any) -> List[Command]:
+def bmc_commands(settings: Any) -> list[Command]:
     """The ipmitool commands that give the BMC its address, VLAN and Bearman's user."""
     _check(settings)
     return _lan_commands(settings) + _user_commands(settings)
@@ -51,7 +51,7 @@ def netmask_of(settings: Any) -> str:
     return str(ipaddress.IPv4Network(f"0.0.0.0/{settings.prefix_length}").netmask)
 
 
-def _lan_commands(settings: Any) -> List[Command]:
+def _lan_commands(settings: Any) -> list[Command]:
     """Static address, netmask, gateway and VLAN on the LAN channel."""
     channel = str(settings.channel or 1)
     lan = ("ipmitool", "lan", "set", channel)
@@ -67,7 +67,7 @@ def _lan_commands(settings: Any) -> List[Command]:
     return commands
 
 
-def _user_commands(settings: Any) -> List[Command]:
+def _user_commands(settings: Any) -> list[Command]:
     """Bearman's user: name, password, administrator on the channel, enabled."""
     channel = str(settings.channel or 1)
     user = str(settings.user_id or 2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional
 
 from bearman_agent import __version__
 from bearman_agent.errors import EXIT_CODES
@@ -56,14 +55,30 @@ def _connection_options() -> argparse.ArgumentParser:
     """--server, --token, --timeout, --retries, TLS and --json, shared by the server calls."""
     options = argparse.ArgumentParser(add_help=False)
     group = options.add_argument_group("server")
-    group.add_argument("--server", default=os.environ.get("BEARMAN_SERVER", ""),
-                       help="Bearman's gRPC address, HOST[:PORT] (default: $BEARMAN_SERVER)")
-    group.add_argument("--token", default=os.environ.get("BEARMAN_TOKEN", ""),
-                       help="the bearer token (default: $BEARMAN_TOKEN)")
-    group.add_argument("--timeout", type=_positive, default=10.0, metavar="SECONDS",
-                       help="deadline of each call (default: 10)")
-    group.add_argument("--retries", type=_count, default=5, metavar="N",
-                       help="retries of a call on UNAVAILABLE or DEADLINE_EXCEEDED (default: 5)")
+    group.add_argument(
+        "--server",
+        default=os.environ.get("BEARMAN_SERVER", ""),
+        help="Bearman's gRPC address, HOST[:PORT] (default: $BEARMAN_SERVER)",
+    )
+    group.add_argument(
+        "--token",
+        default=os.environ.get("BEARMAN_TOKEN", ""),
+        help="the bearer token (default: $BEARMAN_TOKEN)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_positive,
+        default=10.0,
+        metavar="SECONDS",
+        help="deadline of each call (default: 10)",
+    )
+    group.add_argument(
+        "--retries",
+        type=_count,
+        default=5,
+        metavar="N",
+        help="retries of a call on UNAVAILABLE or DEADLINE_EXCEEDED (default: 5)",
+    )
     group.add_argument("--tls", action="store_true", help="use TLS with the system's CAs")
     group.add_argument("--ca-file", metavar="PEM", help="use TLS with this CA bundle")
     options.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -73,41 +88,65 @@ def _connection_options() -> argparse.ArgumentParser:
 def _uuid_option() -> argparse.ArgumentParser:
     """--system-uuid, for machines whose SMBIOS has none and for operators acting on another."""
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--system-uuid", metavar="UUID",
-                         help="the node's system UUID (default: this machine's, from dmidecode)")
+    options.add_argument(
+        "--system-uuid",
+        metavar="UUID",
+        help="the node's system UUID (default: this machine's, from dmidecode)",
+    )
     return options
 
 
 def _lldp_option() -> argparse.ArgumentParser:
     """--lldp-wait: lldpd needs up to a TX interval (30 s) to hear the switch after boot."""
     options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--lldp-wait", type=_non_negative, default=0.0, metavar="SECONDS",
-                         help="wait up to this long for an LLDP neighbour on every linked NIC")
+    options.add_argument(
+        "--lldp-wait",
+        type=_non_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for an LLDP neighbour on every linked NIC",
+    )
     return options
 
 
 def _add_facts(commands) -> None:
     """facts: print what the collectors find."""
-    facts = _subcommand(commands, "facts", "collect this machine's hardware facts, print JSON",
-                        _lldp_option())
-    facts.add_argument("--timeout", type=_positive, default=60.0, metavar="SECONDS",
-                       help="time limit of each tool (default: 60)")
-    facts.add_argument("--json", action="store_true",
-                       help="print JSON (the only format of facts; accepted for symmetry)")
+    facts = _subcommand(
+        commands, "facts", "collect this machine's hardware facts, print JSON", _lldp_option()
+    )
+    facts.add_argument(
+        "--timeout",
+        type=_positive,
+        default=60.0,
+        metavar="SECONDS",
+        help="time limit of each tool (default: 60)",
+    )
+    facts.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (the only format of facts; accepted for symmetry)",
+    )
     facts.set_defaults(action="facts")
 
 
 def _add_register(commands) -> None:
     """register: the first boot of a machine."""
     register = _subcommand(
-        commands, "register",
+        commands,
+        "register",
         "collect facts, Register, configure the BMC with ipmitool, power off",
-        _connection_options(), _uuid_option(), _lldp_option(),
+        _connection_options(),
+        _uuid_option(),
+        _lldp_option(),
     )
-    register.add_argument("--no-poweroff", action="store_true",
-                          help="stay powered on after configuring the BMC")
-    register.add_argument("--dry-run", action="store_true",
-                          help="call Register but only print the commands it would run")
+    register.add_argument(
+        "--no-poweroff", action="store_true", help="stay powered on after configuring the BMC"
+    )
+    register.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="call Register but only print the commands it would run",
+    )
     register.set_defaults(action="register")
 
 
@@ -115,21 +154,30 @@ def _add_single_calls(commands) -> None:
     """ipxe, profile, detail, installed, failed: one call each."""
     calls = (
         ("ipxe", "print the iPXE script Bearman serves this node now (GetIpxe)"),
-        ("profile", "print the pending deployment's profile (GetProfile: moves it to DEPLOYING "
-                    "and hands out its agent token, once)"),
+        (
+            "profile",
+            "print the pending deployment's profile (GetProfile: moves it to DEPLOYING "
+            "and hands out its agent token, once)",
+        ),
         ("detail", "print the deployment's hostname and network (GetDetail; agent token)"),
         ("installed", "report the deployment INSTALLED (ReportInstalled; agent token)"),
     )
     for name, summary in calls:
         parser = _subcommand(commands, name, summary, _connection_options(), _uuid_option())
         parser.set_defaults(action=name)
-    failed = _subcommand(commands, "failed", "report a failure (ReportFailed)",
-                         _connection_options(), _uuid_option())
+    failed = _subcommand(
+        commands, "failed", "report a failure (ReportFailed)", _connection_options(), _uuid_option()
+    )
     failed.add_argument("message", metavar="MESSAGE", help="what failed, for people")
-    failed.add_argument("--phase", choices=("register", "deploy"), default="deploy",
-                        help="where it failed (default: deploy)")
-    failed.add_argument("--address", metavar="IP",
-                        help="the address to SSH into (default: this machine's)")
+    failed.add_argument(
+        "--phase",
+        choices=("register", "deploy"),
+        default="deploy",
+        help="where it failed (default: deploy)",
+    )
+    failed.add_argument(
+        "--address", metavar="IP", help="the address to SSH into (default: this machine's)"
+    )
     failed.set_defaults(action="failed")
 
 
@@ -137,40 +185,68 @@ def _deploy_options() -> argparse.ArgumentParser:
     """Options of the deploy flow, shared with autorun."""
     options = argparse.ArgumentParser(add_help=False)
     group = options.add_argument_group("deploy")
-    group.add_argument("--workdir", metavar="DIR",
-                       help="where to put the kernel, initrd and script (default: a new temp dir)")
-    group.add_argument("--script-timeout", type=_positive, default=3600.0, metavar="SECONDS",
-                       help="time limit of the install script (default: 3600)")
+    group.add_argument(
+        "--workdir",
+        metavar="DIR",
+        help="where to put the kernel, initrd and script (default: a new temp dir)",
+    )
+    group.add_argument(
+        "--script-timeout",
+        type=_positive,
+        default=3600.0,
+        metavar="SECONDS",
+        help="time limit of the install script (default: 3600)",
+    )
     return options
 
 
 def _add_deploy(commands) -> None:
     """deploy: the second stage."""
     deploy = _subcommand(
-        commands, "deploy",
+        commands,
+        "deploy",
         "GetProfile, GetDetail, download and verify kernel and initrd, run the install script, "
         "ReportInstalled, then kexec (or reboot for the iPXE boot method)",
-        _connection_options(), _uuid_option(), _deploy_options(),
+        _connection_options(),
+        _uuid_option(),
+        _deploy_options(),
     )
-    deploy.add_argument("--dry-run", action="store_true",
-                        help="do everything but load and start the new kernel: print those commands")
+    deploy.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="do everything but load and start the new kernel: print those commands",
+    )
     deploy.set_defaults(action="deploy")
 
 
 def _add_autorun(commands) -> None:
     """autorun: what the systemd unit runs."""
     autorun = _subcommand(
-        commands, "autorun",
+        commands,
+        "autorun",
         "read bearman.mode, bearman.server, bearman.token (and bearman.tls) from the kernel "
         "command line and run register or deploy; explicit options win",
-        _connection_options(), _uuid_option(), _lldp_option(), _deploy_options(),
+        _connection_options(),
+        _uuid_option(),
+        _lldp_option(),
+        _deploy_options(),
     )
-    autorun.add_argument("--cmdline", default="/proc/cmdline", metavar="FILE",
-                         help="where to read the kernel command line (default: /proc/cmdline)")
-    autorun.add_argument("--no-poweroff", action="store_true",
-                         help="register: stay powered on after configuring the BMC")
-    autorun.add_argument("--dry-run", action="store_true",
-                         help="print the commands that change the machine instead of running them")
+    autorun.add_argument(
+        "--cmdline",
+        default="/proc/cmdline",
+        metavar="FILE",
+        help="where to read the kernel command line (default: /proc/cmdline)",
+    )
+    autorun.add_argument(
+        "--no-poweroff",
+        action="store_true",
+        help="register: stay powered on after configuring the BMC",
+    )
+    autorun.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the commands that change the machine instead of running them",
+    )
     autorun.set_defaults(action="autorun")
 
 
@@ -204,8 +280,8 @@ def _count(text: str) -> int:
     return value
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    """Parse the arguments, run the subcommand, turn every failure into one line and an exit code."""
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments and run the subcommand; every failure ends as one line and a code."""
     args = build_parser().parse_args(argv)
     from bearman_agent.actions import run_action
 

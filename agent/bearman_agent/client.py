@@ -6,7 +6,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import grpc
 
@@ -78,7 +78,7 @@ class AgentClient:
         timeout: float = 10.0,
         retry: RetryPolicy = RetryPolicy(),
         tls: bool = False,
-        ca_file: Optional[str] = None,
+        ca_file: str | None = None,
     ) -> None:
         self.target = parse_server(server)
         self.token = check_token(token)
@@ -151,7 +151,7 @@ class AgentClient:
                 attempt += 1
 
 
-def _open_channel(target: str, *, tls: bool, ca_file: Optional[str]) -> Any:
+def _open_channel(target: str, *, tls: bool, ca_file: str | None) -> Any:
     """An insecure channel, or a TLS one with the system's or the given roots."""
     if not tls and not ca_file:
         return grpc.insecure_channel(target, options=CHANNEL_OPTIONS)

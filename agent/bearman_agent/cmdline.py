@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 from bearman_agent.errors import UsageError
 
@@ -35,14 +34,14 @@ def parse_cmdline(text: str) -> BootSettings:
     )
 
 
-def _params(text: str) -> Dict[str, str]:
+def _params(text: str) -> dict[str, str]:
     """`bearman.NAME=value` words, the kernel's double quotes removed; the last one wins."""
     try:
         words = shlex.split(text)
     except ValueError:
         # An unbalanced quote: the kernel takes words as they come, and so do we.
         words = text.split()
-    params: Dict[str, str] = {}
+    params: dict[str, str] = {}
     for word in words:
         if word == "--":
             break

@@ -6,8 +6,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import List, Sequence, Tuple
 
 from bearman_agent.errors import CommandFailed, ToolMissing, one_line
 
@@ -19,8 +19,8 @@ MASK = "********"
 class Command:
     """One program to run, with the arguments that must never be shown."""
 
-    argv: Tuple[str, ...]
-    secrets: Tuple[str, ...] = ()
+    argv: tuple[str, ...]
+    secrets: tuple[str, ...] = ()
 
     def shown(self) -> str:
         """The command as a shell line, secrets masked."""
@@ -63,7 +63,7 @@ class CommandRunner:
     dry_run: bool = False
     echo: bool = True
     timeout: float = DEFAULT_TIMEOUT
-    done: List[Command] = field(default_factory=list)
+    done: list[Command] = field(default_factory=list)
 
     def run(self, command: Command) -> None:
         """Run (or in a dry run print) one command; CommandFailed when it fails."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 from bearman_agent.commands import Command, CommandRunner, require_tools
 from bearman_agent.convert import message_to_dict
@@ -38,10 +38,10 @@ class Deployment:
     agent_address: str
     runner: CommandRunner
     options: DeployOptions
-    agent_client: Optional[Any] = None
+    agent_client: Any | None = None
     profile: Any = None
     detail: Any = None
-    boot_commands: List[Command] = field(default_factory=list)
+    boot_commands: list[Command] = field(default_factory=list)
 
     def run(self) -> Deployment:
         """The whole flow; on any failure ReportFailed(phase="deploy") and re-raise."""
@@ -96,7 +96,7 @@ class Deployment:
             attempts=self.options.download_attempts,
         )
 
-    def _environment(self, kernel: Optional[Path], initrd: Optional[Path]) -> dict:
+    def _environment(self, kernel: Path | None, initrd: Path | None) -> dict:
         """The install script's BEARMAN_* variables."""
         extra = {
             "BEARMAN_SYSTEM_UUID": self.system_uuid,
@@ -110,7 +110,7 @@ class Deployment:
         return detail_environment(message_to_dict(self.detail), extra)
 
 
-def boot_commands(profile: Any, kernel: Optional[Path], initrd: Optional[Path]) -> List[Command]:
+def boot_commands(profile: Any, kernel: Path | None, initrd: Path | None) -> list[Command]:
     """`kexec -l … --append=…` then `kexec -e`; or `reboot` for the direct iPXE boot method."""
     if profile.boot_method != KEXEC:
         return [REBOOT]

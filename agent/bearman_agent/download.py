@@ -8,7 +8,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlparse
 
 from bearman_agent.errors import ChecksumMismatch, DownloadFailed, one_line
@@ -70,7 +69,7 @@ def _fetch(url: str, target: Path) -> str:
 class _HttpFailed(DownloadFailed):
     """The server answered with an HTTP error status."""
 
-    def __init__(self, url: str, status: int, reason: Optional[str]) -> None:
+    def __init__(self, url: str, status: int, reason: str | None) -> None:
         super().__init__(f"download of {url} failed: HTTP {status} {reason or ''}".rstrip())
         self.status = status
 

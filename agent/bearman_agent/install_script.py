@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any, Deque, Dict, List
+from typing import IO, Any
 
 from bearman_agent.errors import InstallScriptFailed, one_line
 from bearman_agent.output import progress
@@ -20,7 +20,7 @@ TAIL_LINES = 5
 STDERR_FD = 2
 
 
-def detail_environment(detail: Dict[str, Any], extra: Dict[str, str]) -> Dict[str, str]:
+def detail_environment(detail: dict[str, Any], extra: dict[str, str]) -> dict[str, str]:
     """BEARMAN_* variables: hostname, DNS, VLAN, bond, each address, and the detail as JSON."""
     bond = detail.get("bond") or {}
     env = {
@@ -41,7 +41,7 @@ def detail_environment(detail: Dict[str, Any], extra: Dict[str, str]) -> Dict[st
     return env
 
 
-def run_install_script(script: str, *, workdir: Path, env: Dict[str, str], timeout: float) -> None:
+def run_install_script(script: str, *, workdir: Path, env: dict[str, str], timeout: float) -> None:
     """Run the script (its own #! interpreter, else /bin/sh); InstallScriptFailed on failure."""
     if not script.strip():
         progress("the profile has no install script")
@@ -57,13 +57,19 @@ def run_install_script(script: str, *, workdir: Path, env: Dict[str, str], timeo
         raise InstallScriptFailed(f"install script exited with status {returncode}{detail}")
 
 
-def _run_streaming(argv: List[str], cwd: Path, env: Dict[str, str], timeout: float) -> tuple:
+def _run_streaming(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple:
     """Run argv, its output passed on to our stderr; (exit status, last stderr lines)."""
-    tail: Deque[str] = collections.deque(maxlen=TAIL_LINES)
+    tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     try:
         process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=STDERR_FD, stderr=subprocess.PIPE, text=True,
-            errors="replace", start_new_session=True,
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=STDERR_FD,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
     except OSError as problem:
         raise InstallScriptFailed(f"cannot start the install script: {problem}") from None
@@ -82,7 +88,7 @@ def _run_streaming(argv: List[str], cwd: Path, env: Dict[str, str], timeout: flo
     return returncode, list(tail)
 
 
-def _pass_on(stream: IO[str], tail: Deque[str]) -> None:
+def _pass_on(stream: IO[str], tail: collections.deque[str]) -> None:
     """Copy the script's stderr to ours, keeping its last lines."""
     for line in stream:
         sys.stderr.write(line)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable
 
 from bearman_agent import __version__
 from bearman_agent.bmc import bmc_commands
@@ -21,19 +21,19 @@ class Registration:
 
     node_uuid: str
     bmc: Any
-    commands: List[Command]
+    commands: list[Command]
 
 
 def register_machine(
     client: Any,
     *,
-    collect: Callable[[], Dict[str, Any]],
+    collect: Callable[[], dict[str, Any]],
     agent_address: str,
     runner: CommandRunner,
     poweroff: bool,
 ) -> Registration:
     """The whole registration; on failure ReportFailed(phase="register") and re-raise."""
-    facts: Dict[str, Any] = {}
+    facts: dict[str, Any] = {}
     try:
         # Facts first: a failure reported with the machine's UUID reaches its node.
         facts = collect()
@@ -51,7 +51,7 @@ def register_machine(
 
 
 def _register(
-    client: Any, facts: Dict[str, Any], agent_address: str, runner: CommandRunner, poweroff: bool
+    client: Any, facts: dict[str, Any], agent_address: str, runner: CommandRunner, poweroff: bool
 ) -> Registration:
     """Register, then set the BMC and power off as the server's answer says."""
     if not facts.get("system_uuid"):

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, List, Tuple
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -36,7 +36,7 @@ def require_tool(name: str) -> str:
     return path
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, timeout: float = 60) -> CompletedProcess:
     """Run the installed bearman-cli as a user would."""
     return subprocess.run(
         [str(BEARMAN_CLI), *args],
@@ -63,11 +63,11 @@ class ArtifactServer:
     """Files over real HTTP on loopback, with injectable error statuses."""
 
     base_url: str
-    files: Dict[str, bytes] = field(default_factory=dict)
-    failures: Dict[str, List[int]] = field(default_factory=dict)
-    requests: List[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    failures: dict[str, list[int]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
 
-    def add(self, path: str, content: bytes) -> Tuple[str, str]:
+    def add(self, path: str, content: bytes) -> tuple[str, str]:
         """Serve content at path: (url, sha256)."""
         self.files[path] = content
         return f"{self.base_url}{path}", hashlib.sha256(content).hexdigest()

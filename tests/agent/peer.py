@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 import grpc
 
@@ -48,8 +48,15 @@ class Fault:
 def default_bmc() -> Any:
     """BMC settings as IPman would hand them out."""
     return agent_pb2.BmcSettings(
-        address="10.20.0.57", prefix_length=24, netmask="255.255.255.0", gateway="10.20.0.1",
-        vlan=120, username="bearman", password=BMC_PASSWORD, channel=1, user_id=3,
+        address="10.20.0.57",
+        prefix_length=24,
+        netmask="255.255.255.0",
+        gateway="10.20.0.1",
+        vlan=120,
+        username="bearman",
+        password=BMC_PASSWORD,
+        channel=1,
+        user_id=3,
     )
 
 
@@ -58,10 +65,21 @@ def default_detail() -> Any:
     return agent_pb2.GetDetailResponse(
         hostname="compute-017",
         addresses=[
-            agent_pb2.InterfaceAddress(interface="bond0", address="10.30.4.17", prefix_length=24,
-                                       gateway="10.30.4.1", vlan=0, pool="service-az1"),
-            agent_pb2.InterfaceAddress(interface="bond0.200", address="10.40.4.17",
-                                       prefix_length=22, vlan=200, pool="storage-az1"),
+            agent_pb2.InterfaceAddress(
+                interface="bond0",
+                address="10.30.4.17",
+                prefix_length=24,
+                gateway="10.30.4.1",
+                vlan=0,
+                pool="service-az1",
+            ),
+            agent_pb2.InterfaceAddress(
+                interface="bond0.200",
+                address="10.40.4.17",
+                prefix_length=22,
+                vlan=200,
+                pool="storage-az1",
+            ),
         ],
         bond=agent_pb2.Bond(mode="802.3ad", options="miimon=100", members=["eno1", "eno2"]),
         dns_servers=["10.0.0.53", "10.0.1.53"],
@@ -77,15 +95,15 @@ class RecordingAgentService(agent_pb2_grpc.AgentServiceServicer):
     profile: Any = field(default_factory=agent_pb2.GetProfileResponse)
     detail: Any = field(default_factory=default_detail)
     ipxe_script: str = "#!ipxe\nchain http://bearman.test/ipxe/boot-register\n"
-    calls: List[Call] = field(default_factory=list)
-    faults: Dict[str, List[Fault]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(self, method: str, *faults: Fault) -> None:
         """Make the next calls of method meet these faults, one per call."""
         self.faults.setdefault(method, []).extend(faults)
 
-    def methods(self) -> List[str]:
+    def methods(self) -> list[str]:
         """The methods called, in order."""
         return [call.method for call in self.calls]
 
@@ -142,11 +160,11 @@ def _bearer(context: Any) -> str:
     """The token of `authorization: Bearer <token>`, "" without one."""
     for key, value in context.invocation_metadata():
         if key == "authorization" and value.startswith("Bearer "):
-            return value[len("Bearer "):]
+            return value[len("Bearer ") :]
     return ""
 
 
-def serve(service: RecordingAgentService) -> Tuple[Any, str]:
+def serve(service: RecordingAgentService) -> tuple[Any, str]:
     """Start the service on a free loopback port: (server, "127.0.0.1:PORT")."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     agent_pb2_grpc.add_AgentServiceServicer_to_server(service, server)

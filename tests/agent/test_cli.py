@@ -21,8 +21,17 @@ from bearman_agent.errors import (
 )
 from tests.agent.conftest import run_cli
 
-SUBCOMMANDS = ["facts", "register", "ipxe", "profile", "detail", "installed", "failed", "deploy",
-               "autorun"]
+SUBCOMMANDS = [
+    "facts",
+    "register",
+    "ipxe",
+    "profile",
+    "detail",
+    "installed",
+    "failed",
+    "deploy",
+    "autorun",
+]
 SERVER_COMMANDS = [name for name in SUBCOMMANDS if name != "facts"]
 UUID = "4c4c4544-0058-4b10-8034-b7c04f505732"
 
@@ -95,17 +104,39 @@ def test_facts_warnings_go_to_stderr_one_line_each():
 
 
 def test_unreachable_server_gives_exit_code_and_one_line():
-    result = run_cli("register", "--dry-run", "--server", f"127.0.0.1:{closed_port()}",
-                     "--token", "enroll", "--retries", "1", "--system-uuid", UUID)
+    result = run_cli(
+        "register",
+        "--dry-run",
+        "--server",
+        f"127.0.0.1:{closed_port()}",
+        "--token",
+        "enroll",
+        "--retries",
+        "1",
+        "--system-uuid",
+        UUID,
+    )
     assert result.returncode == EXIT_UNREACHABLE
-    assert re.match(r"bearman-cli: error: Register to 127\.0\.0\.1:\d+: server unreachable "
-                    r"after 2 attempt\(s\): UNAVAILABLE", error_line(result))
+    assert re.match(
+        r"bearman-cli: error: Register to 127\.0\.0\.1:\d+: server unreachable "
+        r"after 2 attempt\(s\): UNAVAILABLE",
+        error_line(result),
+    )
     assert "would run" not in result.stdout
 
 
 def test_unknown_host_is_unreachable():
-    result = run_cli("ipxe", "--server", "bearman.invalid", "--token", "t", "--retries", "0",
-                     "--system-uuid", UUID)
+    result = run_cli(
+        "ipxe",
+        "--server",
+        "bearman.invalid",
+        "--token",
+        "t",
+        "--retries",
+        "0",
+        "--system-uuid",
+        UUID,
+    )
     assert result.returncode == EXIT_UNREACHABLE
     assert "bearman.invalid:50051" in error_line(result)
 
@@ -123,10 +154,11 @@ def test_unknown_host_is_unreachable():
 )
 def test_bad_token_or_server_is_a_usage_error(args, message):
     base = {"--server": "127.0.0.1:1", "--token": "good"}
-    base.update(dict(zip(args[::2], args[1::2])))
+    base.update(dict(zip(args[::2], args[1::2], strict=False)))
     flat = [item for pair in base.items() for item in pair]
-    result = run_cli("ipxe", *flat, "--system-uuid", UUID, env={"BEARMAN_SERVER": "",
-                                                               "BEARMAN_TOKEN": ""})
+    result = run_cli(
+        "ipxe", *flat, "--system-uuid", UUID, env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""}
+    )
     assert result.returncode == EXIT_USAGE
     assert result.stderr.count("\n") == 1
     assert message in result.stderr
@@ -134,8 +166,14 @@ def test_bad_token_or_server_is_a_usage_error(args, message):
 
 def test_server_and_token_from_the_environment():
     port = closed_port()
-    result = run_cli("ipxe", "--retries", "0", "--system-uuid", UUID,
-                     env={"BEARMAN_SERVER": f"127.0.0.1:{port}", "BEARMAN_TOKEN": "t"})
+    result = run_cli(
+        "ipxe",
+        "--retries",
+        "0",
+        "--system-uuid",
+        UUID,
+        env={"BEARMAN_SERVER": f"127.0.0.1:{port}", "BEARMAN_TOKEN": "t"},
+    )
     assert result.returncode == EXIT_UNREACHABLE
     assert f"127.0.0.1:{port}" in error_line(result)
 
@@ -173,10 +211,21 @@ def test_autorun_without_a_usable_mode_is_a_usage_error(tmp_path, cmdline, messa
 def test_autorun_takes_server_and_token_from_the_kernel_command_line(tmp_path):
     port = closed_port()
     path = tmp_path / "cmdline"
-    path.write_text(f'BOOT_IMAGE=/vmlinuz bearman.mode=deploy bearman.server=127.0.0.1:{port} '
-                    f'bearman.token="enroll-x" quiet\n')
-    result = run_cli("autorun", "--cmdline", str(path), "--retries", "0", "--dry-run",
-                     "--system-uuid", UUID, env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""})
+    path.write_text(
+        f"BOOT_IMAGE=/vmlinuz bearman.mode=deploy bearman.server=127.0.0.1:{port} "
+        f'bearman.token="enroll-x" quiet\n'
+    )
+    result = run_cli(
+        "autorun",
+        "--cmdline",
+        str(path),
+        "--retries",
+        "0",
+        "--dry-run",
+        "--system-uuid",
+        UUID,
+        env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""},
+    )
     assert result.returncode == EXIT_UNREACHABLE
     assert f"GetProfile to 127.0.0.1:{port}" in error_line(result)
 

@@ -51,14 +51,24 @@ exit 3
 
 def cli(address, *args, token=ENROLLMENT_TOKEN):
     """Run bearman-cli against the peer, quick to give up."""
-    return run_cli(*args, "--server", address, "--token", token, "--retries", "2",
-                   "--system-uuid", UUID, env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""})
+    return run_cli(
+        *args,
+        "--server",
+        address,
+        "--token",
+        token,
+        "--retries",
+        "2",
+        "--system-uuid",
+        UUID,
+        env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""},
+    )
 
 
 def would_run(result):
     """The commands a dry run printed."""
     prefix = "would run: "
-    return [line[len(prefix):] for line in result.stdout.splitlines() if line.startswith(prefix)]
+    return [line[len(prefix) :] for line in result.stdout.splitlines() if line.startswith(prefix)]
 
 
 def error_line(result):
@@ -156,7 +166,8 @@ def test_register_with_unusable_bmc_settings_reports_failure(peer):
     result = cli(address, "register", "--dry-run", "--no-poweroff")
     assert result.returncode == EXIT_REFUSED
     assert "unusable BMC settings: address '10.20.0.300' is not an IPv4 address" in error_line(
-        result)
+        result
+    )
     assert would_run(result) == []
     failure = service.only("ReportFailed").request
     assert failure.phase == "register"
@@ -165,11 +176,19 @@ def test_register_with_unusable_bmc_settings_reports_failure(peer):
 
 def test_register_without_ipmitool_reports_the_missing_tool(peer, path_without):
     service, address = peer
-    result = run_cli("register", "--dry-run", "--server", address, "--token", ENROLLMENT_TOKEN,
-                     "--system-uuid", UUID, env={"PATH": path_without("ipmitool")})
+    result = run_cli(
+        "register",
+        "--dry-run",
+        "--server",
+        address,
+        "--token",
+        ENROLLMENT_TOKEN,
+        "--system-uuid",
+        UUID,
+        env={"PATH": path_without("ipmitool")},
+    )
     assert result.returncode == EXIT_TOOL_MISSING
-    assert error_line(result) == (
-        "bearman-cli: error: required tool not found on PATH: ipmitool")
+    assert error_line(result) == ("bearman-cli: error: required tool not found on PATH: ipmitool")
     assert "Register" not in service.methods()
     failure = service.only("ReportFailed").request
     assert (failure.system_uuid, failure.phase) == (UUID, "register")
@@ -198,8 +217,15 @@ def test_deploy_dry_run_walks_the_flow_and_prints_kexec(deployable, artifacts):
     assert service.methods() == ["GetProfile", "GetDetail", "ReportInstalled"]
     assert [call.token for call in service.calls] == [ENROLLMENT_TOKEN, AGENT_TOKEN, AGENT_TOKEN]
     assert would_run(result) == [
-        shlex.join(["kexec", "-l", str(workdir / "kernel"), f"--initrd={workdir / 'initrd'}",
-                    "--append=console=ttyS0,115200 ip=dhcp root=/dev/sda1"]),
+        shlex.join(
+            [
+                "kexec",
+                "-l",
+                str(workdir / "kernel"),
+                f"--initrd={workdir / 'initrd'}",
+                "--append=console=ttyS0,115200 ip=dhcp root=/dev/sda1",
+            ]
+        ),
         "kexec -e",
     ]
     assert (workdir / "kernel").read_bytes() == artifacts.files["/images/noble/vmlinuz"]
@@ -290,7 +316,8 @@ def test_deploy_with_nothing_to_deploy_is_refused(peer):
     result = cli(address, "deploy", "--dry-run")
     assert result.returncode == EXIT_REFUSED
     assert error_line(result) == (
-        f"bearman-cli: error: GetProfile to {address}: FAILED_PRECONDITION: no pending deployment")
+        f"bearman-cli: error: GetProfile to {address}: FAILED_PRECONDITION: no pending deployment"
+    )
     assert service.methods() == ["GetProfile", "ReportFailed"]
 
 
@@ -309,10 +336,20 @@ def test_autorun_deploys_as_the_kernel_command_line_says(deployable, tmp_path):
     require_tool("kexec")
     service, address, workdir = deployable
     cmdline = tmp_path / "cmdline"
-    cmdline.write_text(f"quiet bearman.mode=deploy bearman.server={address} "
-                       f"bearman.token={ENROLLMENT_TOKEN}\n")
-    result = run_cli("autorun", "--cmdline", str(cmdline), "--dry-run", "--system-uuid", UUID,
-                     "--workdir", str(workdir), env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""})
+    cmdline.write_text(
+        f"quiet bearman.mode=deploy bearman.server={address} bearman.token={ENROLLMENT_TOKEN}\n"
+    )
+    result = run_cli(
+        "autorun",
+        "--cmdline",
+        str(cmdline),
+        "--dry-run",
+        "--system-uuid",
+        UUID,
+        "--workdir",
+        str(workdir),
+        env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""},
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert service.methods() == ["GetProfile", "GetDetail", "ReportInstalled"]
     assert would_run(result)[-1] == "kexec -e"
@@ -323,8 +360,11 @@ def test_autorun_deploys_as_the_kernel_command_line_says(deployable, tmp_path):
 
 def test_retries_on_unavailable_then_succeeds(peer):
     service, address = peer
-    service.fail("GetIpxe", Fault(grpc.StatusCode.UNAVAILABLE, "database down"),
-                 Fault(grpc.StatusCode.UNAVAILABLE, "database down"))
+    service.fail(
+        "GetIpxe",
+        Fault(grpc.StatusCode.UNAVAILABLE, "database down"),
+        Fault(grpc.StatusCode.UNAVAILABLE, "database down"),
+    )
     result = cli(address, "ipxe")
     assert result.returncode == EXIT_OK, result.stderr
     assert result.stdout.startswith("#!ipxe")
@@ -335,8 +375,17 @@ def test_retries_on_unavailable_then_succeeds(peer):
 def test_retries_on_deadline_exceeded(peer):
     service, address = peer
     service.fail("GetIpxe", Fault(delay=1.5))
-    result = run_cli("ipxe", "--server", address, "--token", ENROLLMENT_TOKEN, "--timeout", "0.5",
-                     "--system-uuid", UUID)
+    result = run_cli(
+        "ipxe",
+        "--server",
+        address,
+        "--token",
+        ENROLLMENT_TOKEN,
+        "--timeout",
+        "0.5",
+        "--system-uuid",
+        UUID,
+    )
     assert result.returncode == EXIT_OK, result.stderr
     assert "DEADLINE_EXCEEDED" in result.stderr
     assert service.methods() == ["GetIpxe"] * 2
@@ -347,8 +396,7 @@ def test_gives_up_after_the_retries(peer):
     service.fail("GetIpxe", *[Fault(grpc.StatusCode.UNAVAILABLE, "database down")] * 5)
     result = cli(address, "ipxe")
     assert result.returncode == 3
-    assert "server unreachable after 3 attempt(s): UNAVAILABLE: database down" in error_line(
-        result)
+    assert "server unreachable after 3 attempt(s): UNAVAILABLE: database down" in error_line(result)
     assert service.methods() == ["GetIpxe"] * 3
 
 
@@ -409,4 +457,7 @@ def test_failed_reports_the_message_and_this_machine(peer):
     assert result.returncode == EXIT_OK, result.stderr
     failure = service.only("ReportFailed").request
     assert (failure.message, failure.phase, failure.agent_address) == (
-        "disk 2 missing", "register", "127.0.0.1")
+        "disk 2 missing",
+        "register",
+        "127.0.0.1",
+    )

@@ -80,8 +80,10 @@ def test_lldp_of_this_machine_without_lldpd_warns(capsys):
     require_tool("lldpctl")
     if Path("/run/lldpd.socket").exists():
         neighbors = collect_neighbors()
-        assert all(set(n) == {"chassis_id", "system_name", "port_id", "port_description"}
-                   for n in neighbors.values())
+        assert all(
+            set(n) == {"chassis_id", "system_name", "port_id", "port_description"}
+            for n in neighbors.values()
+        )
     else:
         assert collect_neighbors() == {}
         assert "no LLDP neighbours" in capsys.readouterr().err
@@ -101,8 +103,16 @@ def test_facts_without_any_tool_are_partial_with_a_warning_each(monkeypatch, tmp
     assert facts["system_uuid"] == ""
 
 
-def _interface(root: Path, name: str, *, device: bool, kind: str = "1", mac: str = "",
-               carrier: str | None = "1", speed: str | None = "10000") -> None:
+def _interface(
+    root: Path,
+    name: str,
+    *,
+    device: bool,
+    kind: str = "1",
+    mac: str = "",
+    carrier: str | None = "1",
+    speed: str | None = "10000",
+) -> None:
     """An interface directory laid out as the kernel lays out /sys/class/net/<name>."""
     path = root / name
     path.mkdir()

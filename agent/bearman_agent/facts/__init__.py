@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional
+from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT
 from bearman_agent.facts.bmc import collect_bmc
@@ -15,14 +15,14 @@ from bearman_agent.facts.memory import collect_memory_bytes
 from bearman_agent.facts.net import read_nics
 from bearman_agent.output import warn
 
-Facts = Dict[str, Any]
+Facts = dict[str, Any]
 NO_NEIGHBOR = {"chassis_id": "", "system_name": "", "port_id": "", "port_description": ""}
 
 
 def collect_facts(
     *,
     lldp_wait: float = 0.0,
-    system_uuid: Optional[str] = None,
+    system_uuid: str | None = None,
     tool_timeout: float = DEFAULT_TIMEOUT,
 ) -> Facts:
     """Collect every fact, the slow tools in parallel; missing tools leave gaps and warnings."""
@@ -40,13 +40,18 @@ def collect_facts(
             cpu=cpu.result(),
             memory_bytes=collect_memory_bytes(),
             disks=disks.result(),
-            nics=[dict(nic, lldp=neighbors.result().get(nic["name"], dict(NO_NEIGHBOR))) for nic in nics],
+            nics=_with_neighbors(nics, neighbors.result()),
             bmc=bmc.result(),
         )
     return facts
 
 
-def _identity_fields(identity: Dict[str, str], system_uuid: Optional[str]) -> Facts:
+def _with_neighbors(nics: list[dict[str, Any]], neighbors: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each NIC with its LLDP neighbour (all fields empty when lldpd saw none)."""
+    return [dict(nic, lldp=neighbors.get(nic["name"], dict(NO_NEIGHBOR))) for nic in nics]
+
+
+def _identity_fields(identity: dict[str, str], system_uuid: str | None) -> Facts:
     """The five identity facts, every one present; an explicit UUID wins over SMBIOS."""
     fields = ("system_uuid", "serial", "vendor", "product", "bios_version")
     facts: Facts = {name: identity.get(name, "") for name in fields}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Dict
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, ToolMissing
@@ -23,21 +22,21 @@ def _value(text: str, name: str) -> str:
     return ""
 
 
-def parse_lan_print(text: str) -> Dict[str, str]:
+def parse_lan_print(text: str) -> dict[str, str]:
     """The BMC's MAC from `ipmitool lan print`; {} when absent or malformed."""
     mac = _value(text, "MAC Address").lower()
     return {"mac": mac} if MAC.match(mac) else {}
 
 
-def parse_bmc_info(text: str) -> Dict[str, str]:
+def parse_bmc_info(text: str) -> dict[str, str]:
     """The BMC's firmware revision from `ipmitool bmc info`; {} when absent."""
     firmware = _value(text, "Firmware Revision")
     return {"firmware": firmware} if firmware else {}
 
 
-def collect_bmc(timeout: float = DEFAULT_TIMEOUT) -> Dict[str, str]:
+def collect_bmc(timeout: float = DEFAULT_TIMEOUT) -> dict[str, str]:
     """BMC MAC and firmware; what ipmitool could not tell is left out, with a warning."""
-    bmc: Dict[str, str] = {}
+    bmc: dict[str, str] = {}
     problems = []
     for command, parse in ((LAN_PRINT, parse_lan_print), (BMC_INFO, parse_bmc_info)):
         try:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
@@ -13,7 +14,7 @@ from bearman_agent.output import warn
 COMMAND = ("lscpu", "-J")
 PROC_CPUINFO = Path("/proc/cpuinfo")
 
-Cpu = Dict[str, Any]
+Cpu = dict[str, Any]
 
 
 def parse_lscpu_json(text: str) -> Cpu:
@@ -25,13 +26,13 @@ def parse_lscpu_json(text: str) -> Cpu:
     entries = document.get("lscpu") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise FactsParseError('lscpu JSON has no "lscpu" list')
-    fields: Dict[str, str] = {}
+    fields: dict[str, str] = {}
     for name, value in _fields(entries):
         fields.setdefault(name, value)
     return _cpu_from_lscpu(fields)
 
 
-def _fields(entries: List[Any]) -> Iterator[Tuple[str, str]]:
+def _fields(entries: list[Any]) -> Iterator[tuple[str, str]]:
     """(field without its colon, data) for every entry, depth first."""
     for entry in entries:
         if not isinstance(entry, dict):
@@ -42,7 +43,7 @@ def _fields(entries: List[Any]) -> Iterator[Tuple[str, str]]:
             yield from _fields(children)
 
 
-def _cpu_from_lscpu(fields: Dict[str, str]) -> Cpu:
+def _cpu_from_lscpu(fields: dict[str, str]) -> Cpu:
     """Totals from the per-socket and per-core figures lscpu gives."""
     sockets = _int(fields.get("Socket(s)"))
     per_socket = _int(fields.get("Core(s) per socket") or fields.get("Core(s) per cluster"))
@@ -69,9 +70,9 @@ def parse_cpuinfo(text: str) -> Cpu:
     }
 
 
-def _blocks(text: str) -> Iterator[Dict[str, str]]:
+def _blocks(text: str) -> Iterator[dict[str, str]]:
     """Each blank-line separated block of `name : value` lines."""
-    block: Dict[str, str] = {}
+    block: dict[str, str] = {}
     for line in text.splitlines() + [""]:
         if not line.strip():
             if block:

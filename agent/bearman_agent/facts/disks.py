@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
@@ -13,10 +13,10 @@ COMMAND = ("lsblk", "-J", "-b", "-d", "-o", "NAME,MODEL,SERIAL,SIZE,ROTA,TYPE")
 # Kernel devices that are not storage a server was bought with.
 VIRTUAL_PREFIXES = ("zram", "ram", "loop", "nbd", "fd")
 
-Disk = Dict[str, Any]
+Disk = dict[str, Any]
 
 
-def parse_lsblk_json(text: str) -> List[Disk]:
+def parse_lsblk_json(text: str) -> list[Disk]:
     """Each whole disk; util-linux before 2.33 prints numbers and booleans as strings."""
     try:
         document = json.loads(text)
@@ -35,7 +35,7 @@ def _is_disk(device: Any) -> bool:
     return not str(device.get("name", "")).startswith(VIRTUAL_PREFIXES)
 
 
-def _disk(device: Dict[str, Any]) -> Disk:
+def _disk(device: dict[str, Any]) -> Disk:
     """One disk's facts with lsblk's padding stripped."""
     return {
         "name": str(device.get("name") or ""),
@@ -59,7 +59,7 @@ def _bool(value: Any) -> bool:
     return value is True or str(value).strip() in ("1", "true")
 
 
-def collect_disks(timeout: float = DEFAULT_TIMEOUT) -> List[Disk]:
+def collect_disks(timeout: float = DEFAULT_TIMEOUT) -> list[Disk]:
     """Disks from lsblk; an empty list with a warning when lsblk is missing or odd."""
     try:
         return parse_lsblk_json(run_tool(COMMAND, timeout))

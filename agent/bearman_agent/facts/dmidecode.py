@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, ToolMissing
@@ -49,10 +48,10 @@ SYSFS_FIELDS = (
 )
 
 
-def parse_dmidecode(text: str) -> Dict[str, str]:
+def parse_dmidecode(text: str) -> dict[str, str]:
     """The identity facts found in dmidecode's text output (placeholders dropped)."""
     sections = _sections(text)
-    facts: Dict[str, str] = {}
+    facts: dict[str, str] = {}
     for section, name, fact in FIELDS:
         if fact in facts:
             continue
@@ -64,10 +63,10 @@ def parse_dmidecode(text: str) -> Dict[str, str]:
     return _with_clean_uuid(facts)
 
 
-def _sections(text: str) -> Dict[str, List[Dict[str, str]]]:
+def _sections(text: str) -> dict[str, list[dict[str, str]]]:
     """Each titled section of dmidecode's output as a list of `name: value` maps."""
-    sections: Dict[str, List[Dict[str, str]]] = {}
-    current: Dict[str, str] = {}
+    sections: dict[str, list[dict[str, str]]] = {}
+    current: dict[str, str] = {}
     for line in text.splitlines():
         if line and not line[0].isspace():
             current = {}
@@ -78,7 +77,7 @@ def _sections(text: str) -> Dict[str, List[Dict[str, str]]]:
     return sections
 
 
-def _with_clean_uuid(facts: Dict[str, str]) -> Dict[str, str]:
+def _with_clean_uuid(facts: dict[str, str]) -> dict[str, str]:
     """Lowercase the UUID; drop malformed ones and the all-zero and all-F ones of unset firmware."""
     uuid = facts.pop("system_uuid", "").lower()
     if UUID.match(uuid) and uuid.strip("0-") and uuid.strip("f-"):
@@ -94,9 +93,9 @@ def clean_value(value: str) -> str:
     return "" if value.lower() in PLACEHOLDERS else value
 
 
-def read_sysfs_dmi(root: Path = SYSFS_DMI) -> Dict[str, str]:
+def read_sysfs_dmi(root: Path = SYSFS_DMI) -> dict[str, str]:
     """The same facts from the kernel's /sys/class/dmi/id files (product_uuid needs root)."""
-    facts: Dict[str, str] = {}
+    facts: dict[str, str] = {}
     for filename, fact in SYSFS_FIELDS:
         if fact in facts:
             continue
@@ -109,7 +108,7 @@ def read_sysfs_dmi(root: Path = SYSFS_DMI) -> Dict[str, str]:
     return _with_clean_uuid(facts)
 
 
-def collect_identity(timeout: float = DEFAULT_TIMEOUT) -> Dict[str, str]:
+def collect_identity(timeout: float = DEFAULT_TIMEOUT) -> dict[str, str]:
     """Identity facts from dmidecode, filled in from sysfs; warns about what is missing."""
     try:
         facts = parse_dmidecode(run_tool(COMMAND, timeout))

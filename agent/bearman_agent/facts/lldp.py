@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, Iterable, Iterator, Tuple
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
@@ -13,10 +14,10 @@ from bearman_agent.output import warn
 COMMAND = ("lldpctl", "-f", "json")
 POLL_SECONDS = 2.0
 
-Neighbor = Dict[str, str]
+Neighbor = dict[str, str]
 
 
-def parse_lldpctl_json(text: str) -> Dict[str, Neighbor]:
+def parse_lldpctl_json(text: str) -> dict[str, Neighbor]:
     """Interface name -> its first neighbour (chassis id, system name, port id, description)."""
     try:
         document = json.loads(text)
@@ -24,14 +25,14 @@ def parse_lldpctl_json(text: str) -> Dict[str, Neighbor]:
         raise FactsParseError(f"lldpctl printed invalid JSON: {problem}") from None
     if not isinstance(document, dict) or not isinstance(document.get("lldp"), dict):
         raise FactsParseError('lldpctl JSON has no "lldp" object')
-    neighbors: Dict[str, Neighbor] = {}
+    neighbors: dict[str, Neighbor] = {}
     for name, entry in _interfaces(document["lldp"].get("interface")):
         if name not in neighbors and isinstance(entry, dict):
             neighbors[name] = _neighbor(entry)
     return neighbors
 
 
-def _interfaces(value: Any) -> Iterator[Tuple[str, Any]]:
+def _interfaces(value: Any) -> Iterator[tuple[str, Any]]:
     """(name, entry) pairs: lldpctl prints one interface as an object, several as a list."""
     items: Iterable[Any] = value if isinstance(value, list) else [value]
     for item in items:
@@ -39,7 +40,7 @@ def _interfaces(value: Any) -> Iterator[Tuple[str, Any]]:
             yield from item.items()
 
 
-def _neighbor(entry: Dict[str, Any]) -> Neighbor:
+def _neighbor(entry: dict[str, Any]) -> Neighbor:
     """One neighbour's chassis and port, empty strings for what the switch did not send."""
     system_name, chassis = _chassis(entry.get("chassis"))
     port = entry.get("port") if isinstance(entry.get("port"), dict) else {}
@@ -51,7 +52,7 @@ def _neighbor(entry: Dict[str, Any]) -> Neighbor:
     }
 
 
-def _chassis(value: Any) -> Tuple[str, Dict[str, Any]]:
+def _chassis(value: Any) -> tuple[str, dict[str, Any]]:
     """(system name, chassis fields): lldpctl keys the chassis by its name when it has one."""
     if not isinstance(value, dict):
         return "", {}
@@ -75,7 +76,7 @@ def _text(value: Any) -> str:
 
 def collect_neighbors(
     wait_seconds: float = 0.0, linked: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT
-) -> Dict[str, Neighbor]:
+) -> dict[str, Neighbor]:
     """Ask lldpd, polling up to wait_seconds until every linked interface has a neighbour."""
     deadline = time.monotonic() + wait_seconds
     expected = set(linked)

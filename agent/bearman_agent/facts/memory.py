@@ -1,4 +1,4 @@
-"""Memory from /proc/meminfo (MemTotal: what the kernel can use, a little under what is installed)."""
+"""Memory from /proc/meminfo: MemTotal, what the kernel can use (a bit under what is installed)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from bearman_agent.output import warn
 
@@ -12,7 +11,7 @@ SYSFS_NET = Path("/sys/class/net")
 ARPHRD_ETHER = "1"
 
 
-def read_nics(root: Path = SYSFS_NET) -> List[Dict[str, object]]:
+def read_nics(root: Path = SYSFS_NET) -> list[dict[str, object]]:
     """Every physical network interface under root, sorted by name."""
     try:
         names = sorted(entry.name for entry in root.iterdir())
@@ -30,7 +29,7 @@ def _is_physical(path: Path) -> bool:
     return _read(path / "type") == ARPHRD_ETHER
 
 
-def _read_nic(path: Path) -> Optional[Dict[str, object]]:
+def _read_nic(path: Path) -> dict[str, object] | None:
     """One NIC's facts; None when it has no readable MAC."""
     mac = _read(path / "address").lower()
     if not mac:
