@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +20,9 @@ def _sources():
 
 
 def test_wheel_installs_bearman_cli_and_needs_only_grpc_and_protobuf(tmp_path):
+    # Build from a copy: setuptools leaves build/ behind in the tree it builds.
+    source = tmp_path / "agent"
+    shutil.copytree(AGENT, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run(
         [
             sys.executable,
@@ -30,7 +34,7 @@ def test_wheel_installs_bearman_cli_and_needs_only_grpc_and_protobuf(tmp_path):
             "--no-build-isolation",
             "--wheel-dir",
             str(tmp_path),
-            str(AGENT),
+            str(source),
         ],
         check=True,
         capture_output=True,

@@ -1,1 +1,0 @@
-"""The wire types and client stubs, generated from protos/ by `make proto`; never edit by hand."""
