@@ -139,13 +139,10 @@ def _add_register(commands) -> None:
         _uuid_option(),
         _lldp_option(),
     )
-    register.add_argument(
-        "--no-poweroff", action="store_true", help="stay powered on after configuring the BMC"
-    )
-    register.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="call Register but only print the commands it would run",
+    _flags(
+        register,
+        no_poweroff="stay powered on after configuring the BMC",
+        dry_run="call Register but only print the commands it would run",
     )
     register.set_defaults(action="register")
 
@@ -211,11 +208,7 @@ def _add_deploy(commands) -> None:
         _uuid_option(),
         _deploy_options(),
     )
-    deploy.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="do everything but load and start the new kernel: print those commands",
-    )
+    _flags(deploy, dry_run="do everything but load and start the new kernel: print those commands")
     deploy.set_defaults(action="deploy")
 
 
@@ -237,17 +230,18 @@ def _add_autorun(commands) -> None:
         metavar="FILE",
         help="where to read the kernel command line (default: /proc/cmdline)",
     )
-    autorun.add_argument(
-        "--no-poweroff",
-        action="store_true",
-        help="register: stay powered on after configuring the BMC",
-    )
-    autorun.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the commands that change the machine instead of running them",
+    _flags(
+        autorun,
+        no_poweroff="register: stay powered on after configuring the BMC",
+        dry_run="print the commands that change the machine instead of running them",
     )
     autorun.set_defaults(action="autorun")
+
+
+def _flags(parser: argparse.ArgumentParser, **flags: str) -> None:
+    """On/off options from keyword arguments: dry_run="…" adds --dry-run with that help."""
+    for name, text in flags.items():
+        parser.add_argument("--" + name.replace("_", "-"), action="store_true", help=text)
 
 
 def _positive(text: str) -> float:

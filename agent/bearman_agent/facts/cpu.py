@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
+from bearman_agent.facts._json import json_member
 from bearman_agent.output import warn
 
 COMMAND = ("lscpu", "-J")
@@ -19,13 +19,7 @@ Cpu = dict[str, Any]
 
 def parse_lscpu_json(text: str) -> Cpu:
     """Model and counts from lscpu's JSON, flat (util-linux < 2.37) or nested (`children`)."""
-    try:
-        document = json.loads(text)
-    except ValueError as problem:
-        raise FactsParseError(f"lscpu printed invalid JSON: {problem}") from None
-    entries = document.get("lscpu") if isinstance(document, dict) else None
-    if not isinstance(entries, list):
-        raise FactsParseError('lscpu JSON has no "lscpu" list')
+    entries = json_member(text, "lscpu", "lscpu", list)
     fields: dict[str, str] = {}
     for name, value in _fields(entries):
         fields.setdefault(name, value)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
+from bearman_agent.facts._json import json_member
 from bearman_agent.output import warn
 
 COMMAND = ("lsblk", "-J", "-b", "-d", "-o", "NAME,MODEL,SERIAL,SIZE,ROTA,TYPE")
@@ -18,13 +18,7 @@ Disk = dict[str, Any]
 
 def parse_lsblk_json(text: str) -> list[Disk]:
     """Each whole disk; util-linux before 2.33 prints numbers and booleans as strings."""
-    try:
-        document = json.loads(text)
-    except ValueError as problem:
-        raise FactsParseError(f"lsblk printed invalid JSON: {problem}") from None
-    devices = document.get("blockdevices") if isinstance(document, dict) else None
-    if not isinstance(devices, list):
-        raise FactsParseError('lsblk JSON has no "blockdevices" list')
+    devices = json_member(text, "lsblk", "blockdevices", list)
     return [_disk(device) for device in devices if _is_disk(device)]
 
 

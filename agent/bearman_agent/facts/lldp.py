@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bearman_agent.commands import DEFAULT_TIMEOUT, run_tool
 from bearman_agent.errors import CommandFailed, FactsParseError, ToolMissing
+from bearman_agent.facts._json import json_member
 from bearman_agent.output import warn
 
 COMMAND = ("lldpctl", "-f", "json")
@@ -19,14 +19,9 @@ Neighbor = dict[str, str]
 
 def parse_lldpctl_json(text: str) -> dict[str, Neighbor]:
     """Interface name -> its first neighbour (chassis id, system name, port id, description)."""
-    try:
-        document = json.loads(text)
-    except ValueError as problem:
-        raise FactsParseError(f"lldpctl printed invalid JSON: {problem}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("lldp"), dict):
-        raise FactsParseError('lldpctl JSON has no "lldp" object')
+    lldp = json_member(text, "lldpctl", "lldp", dict)
     neighbors: dict[str, Neighbor] = {}
-    for name, entry in _interfaces(document["lldp"].get("interface")):
+    for name, entry in _interfaces(lldp.get("interface")):
         if name not in neighbors and isinstance(entry, dict):
             neighbors[name] = _neighbor(entry)
     return neighbors
