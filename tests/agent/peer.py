@@ -164,10 +164,13 @@ def _bearer(context: Any) -> str:
     return ""
 
 
-def serve(service: RecordingAgentService) -> tuple[Any, str]:
-    """Start the service on a free loopback port: (server, "127.0.0.1:PORT")."""
+def serve(service: RecordingAgentService, credentials: Any = None) -> tuple[Any, str]:
+    """Start the service on a free loopback port, TLS with credentials: (server, "127.0.0.1:P")."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     agent_pb2_grpc.add_AgentServiceServicer_to_server(service, server)
-    port = server.add_insecure_port("127.0.0.1:0")
+    if credentials is None:
+        port = server.add_insecure_port("127.0.0.1:0")
+    else:
+        port = server.add_secure_port("127.0.0.1:0", credentials)
     server.start()
     return server, f"127.0.0.1:{port}"

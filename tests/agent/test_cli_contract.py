@@ -19,10 +19,19 @@ from bearman_agent.errors import (
     EXIT_REFUSED,
     EXIT_STEP_FAILED,
     EXIT_TOOL_MISSING,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
 )
 from bearman_agent.wire.bearman.v1 import agent_pb2
 from tests.agent.conftest import require_tool, run_cli
-from tests.agent.peer import AGENT_TOKEN, BMC_PASSWORD, ENROLLMENT_TOKEN, Fault
+from tests.agent.peer import (
+    AGENT_TOKEN,
+    BMC_PASSWORD,
+    ENROLLMENT_TOKEN,
+    Fault,
+    RecordingAgentService,
+    serve,
+)
 
 UUID = "4c4c4544-0058-4b10-8034-b7c04f505732"
 BMC_COMMANDS = [
@@ -461,3 +470,97 @@ def test_failed_reports_the_message_and_this_machine(peer):
         "register",
         "127.0.0.1",
     )
+
+
+# --- TLS -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_peer(tmp_path):
+    """The peer behind TLS with a self-signed certificate for 127.0.0.1: (service, address, CA)."""
+    key_pem, cert_pem = _self_signed_for_loopback()
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(cert_pem)
+    service = RecordingAgentService()
+    server, address = serve(service, grpc.ssl_server_credentials([(key_pem, cert_pem)]))
+    yield service, address, ca_file
+    server.stop(grace=None)
+
+
+def _self_signed_for_loopback():
+    """(key PEM, certificate PEM) valid for the IP address 127.0.0.1."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bearman-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_tls_with_the_servers_ca(tls_peer):
+    service, address, ca_file = tls_peer
+    result = cli(address, "ipxe", "--ca-file", str(ca_file))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stdout.startswith("#!ipxe")
+    assert service.only("GetIpxe").token == ENROLLMENT_TOKEN
+
+
+def test_tls_server_is_not_trusted_without_its_ca(tls_peer):
+    service, address, _ = tls_peer
+    result = cli(address, "ipxe", "--tls", "--retries", "0")
+    assert result.returncode == EXIT_UNREACHABLE
+    assert service.calls == [], "the token never left the agent"
+
+
+def test_missing_ca_file_is_a_usage_error(tmp_path):
+    result = cli("127.0.0.1:1", "ipxe", "--ca-file", str(tmp_path / "absent.pem"))
+    assert result.returncode == EXIT_USAGE
+    assert "cannot read CA file" in error_line(result)
+
+
+def test_autorun_registers_as_the_kernel_command_line_says(peer, tmp_path):
+    require_tool("ipmitool")
+    service, address = peer
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(
+        f"bearman.mode=register bearman.server={address} bearman.token={ENROLLMENT_TOKEN}\n"
+    )
+    result = run_cli(
+        "autorun",
+        "--cmdline",
+        str(cmdline),
+        "--dry-run",
+        "--no-poweroff",
+        "--system-uuid",
+        UUID,
+        env={"BEARMAN_SERVER": "", "BEARMAN_TOKEN": ""},
+    )
+    assert result.returncode == EXIT_OK, result.stderr
+    assert service.methods() == ["Register"]
+    assert would_run(result) == BMC_COMMANDS
