@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import traceback
 from pathlib import Path
@@ -30,19 +31,12 @@ def run_action(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as failure:  # a bug: still one line, the traceback only when asked
-        if args_debug():
+    except Exception as failure:  # a bug: still one line; BEARMAN_DEBUG=1 adds the traceback
+        if os.environ.get("BEARMAN_DEBUG", "") == "1":
             traceback.print_exc()
         error(f"internal error: {type(failure).__name__}: {failure}")
         return EXIT_INTERNAL
     return EXIT_OK
-
-
-def args_debug() -> bool:
-    """BEARMAN_DEBUG=1 prints tracebacks of internal errors."""
-    import os
-
-    return os.environ.get("BEARMAN_DEBUG", "") == "1"
 
 
 def facts(args: argparse.Namespace) -> None:
@@ -174,7 +168,8 @@ def register(args: argparse.Namespace) -> None:
     if args.json:
         print_json(_flow_report(args, runner, node_uuid=result.node_uuid, bmc=bmc))
     else:
-        progress(f"node {result.node_uuid}: BMC {bmc['address']}/{bmc['prefix_length']} configured")
+        done = "not configured (dry run)" if args.dry_run else "configured"
+        progress(f"node {result.node_uuid}: BMC {bmc['address']}/{bmc['prefix_length']} {done}")
 
 
 def deploy(args: argparse.Namespace) -> None:

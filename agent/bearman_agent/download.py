@@ -27,6 +27,7 @@ def download(
 ) -> Path:
     """The file at url saved as target, its sha256 checked when given; DownloadFailed else."""
     _check_url(url)
+    progress(f"downloading {url}")
     attempts = max(attempts, 1)
     for attempt in range(1, attempts + 1):
         try:
