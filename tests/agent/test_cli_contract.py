@@ -383,7 +383,7 @@ def test_retries_on_unavailable_then_succeeds(peer):
 
 def test_retries_on_deadline_exceeded(peer):
     service, address = peer
-    service.fail("GetIpxe", Fault(delay=1.5))
+    service.fail("GetIpxe", Fault(delay=2.5))
     result = run_cli(
         "ipxe",
         "--server",
@@ -391,7 +391,7 @@ def test_retries_on_deadline_exceeded(peer):
         "--token",
         ENROLLMENT_TOKEN,
         "--timeout",
-        "0.5",
+        "1.0",
         "--system-uuid",
         UUID,
     )
