@@ -6,23 +6,15 @@ import pytest
 
 from bearman_agent.bmc import bmc_commands
 from bearman_agent.errors import ServerRefused
-from bearman_agent.wire.bearman.v1 import agent_pb2
+from tests.agent.peer import default_bmc
 
 
 def settings(**overrides):
-    values = dict(
-        address="10.20.0.57",
-        prefix_length=24,
-        netmask="255.255.255.0",
-        gateway="10.20.0.1",
-        vlan=120,
-        username="bearman",
-        password="pw-123",
-        channel=1,
-        user_id=3,
-    )
-    values.update(overrides)
-    return agent_pb2.BmcSettings(**values)
+    """The peer's BMC settings (user 3 on channel 1) with some fields changed."""
+    bmc = default_bmc()
+    for name, value in overrides.items():
+        setattr(bmc, name, value)
+    return bmc
 
 
 def test_commands_are_argument_lists_with_the_password_kept_secret():
