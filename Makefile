@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# What the first-stage agent runs (bearman-cli's tests run them for real).
+AGENT_TOOLS := dmidecode ipmitool lldpctl kexec lscpu lsblk
+AGENT_PACKAGES := dmidecode ipmitool lldpd kexec-tools util-linux
 
 .PHONY: run test lint setup system-deps bench clean proto check-generated
 
@@ -22,11 +25,15 @@ run: setup
 	rm -rf var/metrics  # per-process metric files of the previous run
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
-## Debian packages the tests drive: Chromium for the browser tests
+## Debian packages the tests drive: Chromium for the browser tests; the agent's tools
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@PATH="$$PATH:/usr/sbin:/sbin"; for tool in $(AGENT_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || missing=1; done; [ -z "$$missing" ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(AGENT_PACKAGES) >/dev/null; }
 
 ## Set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test: setup system-deps
@@ -59,6 +66,7 @@ check-generated: setup
 
 bench: setup
 	$(BIN)/python bench/admin_list.py
+	$(BIN)/python bench/agent_start.py
 
 clean:
 	rm -rf $(VENV) var test-output
