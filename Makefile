@@ -49,17 +49,25 @@ lint: setup check-generated
 PROTOS := $(wildcard protos/bearman/v1/*.proto)
 # The generated modules live in the agent's package, importable as bearman_agent.wire.bearman.v1
 # (a plain `bearman.v1` would collide with the Django project's package).
+# The generator is pinned old on purpose, in its own virtualenv: its code runs on the
+# agent's Python 3.9 runtimes (grpcio >= 1.66.2, protobuf >= 5.29) and on the server's.
+PROTO_VENV := .venv-proto
+$(PROTO_VENV)/.installed:
+	$(PYTHON) -m venv $(PROTO_VENV)
+	$(PROTO_VENV)/bin/pip install --quiet 'grpcio-tools==1.66.2' 'protobuf==5.29.6'
+	touch $@
+
 define protoc
-	$(BIN)/python -m grpc_tools.protoc -Ibearman_agent/wire=protos \
+	$(PROTO_VENV)/bin/python -m grpc_tools.protoc -Ibearman_agent/wire=protos \
 		--python_out=$(1) --pyi_out=$(1) --grpc_python_out=$(1) $(PROTOS)
 endef
 
 ## Regenerate the gRPC code from protos/
-proto: setup
+proto: $(PROTO_VENV)/.installed
 	$(call protoc,agent)
 
 ## Fail when the checked-in generated code differs from what protos/ generates
-check-generated: setup
+check-generated: $(PROTO_VENV)/.installed
 	@tmp=$$(mktemp -d) && $(call protoc,$$tmp) && \
 		diff -r -x __init__.py -x __pycache__ $$tmp/bearman_agent/wire agent/bearman_agent/wire \
 		&& rm -rf $$tmp && echo "generated code is up to date"
@@ -69,4 +77,4 @@ bench: setup
 	$(BIN)/python bench/agent_start.py
 
 clean:
-	rm -rf $(VENV) var test-output
+	rm -rf $(VENV) $(PROTO_VENV) var test-output

@@ -2,8 +2,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable, Mapping as _Mapping
-from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -40,7 +39,7 @@ class Nic(_message.Message):
     speed_mbps: int
     link: bool
     lldp: LldpNeighbor
-    def __init__(self, name: _Optional[str] = ..., mac: _Optional[str] = ..., speed_mbps: _Optional[int] = ..., link: _Optional[bool] = ..., lldp: _Optional[_Union[LldpNeighbor, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., mac: _Optional[str] = ..., speed_mbps: _Optional[int] = ..., link: bool = ..., lldp: _Optional[_Union[LldpNeighbor, _Mapping]] = ...) -> None: ...
 
 class Disk(_message.Message):
     __slots__ = ("name", "model", "serial", "size_bytes", "rotational")
@@ -54,7 +53,7 @@ class Disk(_message.Message):
     serial: str
     size_bytes: int
     rotational: bool
-    def __init__(self, name: _Optional[str] = ..., model: _Optional[str] = ..., serial: _Optional[str] = ..., size_bytes: _Optional[int] = ..., rotational: _Optional[bool] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., model: _Optional[str] = ..., serial: _Optional[str] = ..., size_bytes: _Optional[int] = ..., rotational: bool = ...) -> None: ...
 
 class Cpu(_message.Message):
     __slots__ = ("model", "sockets", "cores", "threads")
