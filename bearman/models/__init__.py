@@ -3,6 +3,7 @@ from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
 from .event import Event, EventKind
 from .flavor import BondMode, Flavor
 from .node import BmcDriver, Node, PowerState
+from .notice import Notice, NoticeKind
 from .profile import BootMethod, Profile
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "EventKind",
     "Flavor",
     "Node",
+    "Notice",
+    "NoticeKind",
     "PowerState",
     "Profile",
 ]

@@ -10,11 +10,12 @@ from bearman.errors import DeploymentNotPending, NodeNotFound
 from bearman.ipxe.append import render_append
 from bearman.ipxe.scripts import BootEndpoints
 from bearman.metrics import observe_boot_phases
-from bearman.models import Baremetal, EventKind, Node
+from bearman.models import Baremetal, EventKind, Node, NoticeKind
 from bearman.states import DeployStatus
 
 from .agent_tokens import agent_token_new, deployment_for_token
 from .events import event_record
+from .notices import notice_raise
 from .transitions import baremetal_transition
 
 AGENT = "agent"
@@ -140,6 +141,12 @@ def deployment_report_failed(*, uuid: str, token: str, message: str, agent_addre
             message=f"Deployment {baremetal.hostname} failed{where}: {message}",
             actor=AGENT,
             data={"phase": "deploy", "agent_address": agent_address},
+        )
+        notice_raise(
+            node=baremetal.node,
+            kind=NoticeKind.DEPLOYMENT_FAILED,
+            message=f"Deployment {baremetal.hostname} failed: {message}",
+            ssh_address=agent_address,
         )
 
 

@@ -1,0 +1,17 @@
+"""Operating Bearman: notices to people, deadlines for machines."""
+
+from .boot import BEARMAN_PUBLIC_URL
+from .environment import env_int, env_str
+
+# A Slack-compatible incoming webhook (or any endpoint taking JSON); empty: no notices sent.
+BEARMAN_NOTIFY_WEBHOOK_URL = env_str("BEARMAN_NOTIFY_WEBHOOK_URL")
+# Notices raised within this many seconds go out together as one message.
+BEARMAN_NOTIFY_BATCH_SECONDS = env_int("BEARMAN_NOTIFY_BATCH_SECONDS", 20)
+# Where notices link to a node's admin page; by default the public URL.
+BEARMAN_ADMIN_URL = (env_str("BEARMAN_ADMIN_URL") or BEARMAN_PUBLIC_URL).rstrip("/")
+BEARMAN_NOTIFY_TIMEOUT_SECONDS = env_int("BEARMAN_NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+
+# A deployment still in DEPLOY_START or DEPLOYING after this long is flagged as failed.
+BEARMAN_DEPLOY_DEADLINE_MINUTES = env_int("BEARMAN_DEPLOY_DEADLINE_MINUTES", 60, minimum=1)
+# A registered node whose BMC has not answered after this long is flagged.
+BEARMAN_BMC_DEADLINE_MINUTES = env_int("BEARMAN_BMC_DEADLINE_MINUTES", 30, minimum=1)
