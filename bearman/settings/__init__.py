@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
 from .database import database_config
 from .environment import (
     BASE_DIR,
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "bearman.apps.BearmanConfig",
     "ipman.apps.IpmanConfig",
 ]
