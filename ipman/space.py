@@ -186,7 +186,8 @@ class AddressSpace:
         index = bisect.bisect_right(self._starts[1], int(value)) - 1
         if index < 0 or int(value) > self.segments[index].last:
             return None
-        return self.segments[index].position + int(value) - self.segments[index].first
+        position = self.segments[index].position + int(value) - self.segments[index].first
+        return position if position < MAX_POSITIONS else None
 
     def slice(self, start: int, count: int) -> list[tuple[int, IPAddress]]:
         """Up to `count` (position, address) pairs from position `start` on."""
