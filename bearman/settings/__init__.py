@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .agent import *  # noqa: F403
 from .agent import reflection_default
+from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
 from .boot import *  # noqa: F403
 from .database import database_config
 from .environment import (
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "bearman.apps.BearmanConfig",
     "ipman.apps.IpmanConfig",
 ]
