@@ -55,6 +55,8 @@ UNSUPPORTED_CODES = {
 }
 INSUFFICIENT_PRIVILEGE = 0xD4
 # pyghmi reports a refused login with these words (RAKP2 and RMCP+ status texts).
+# pyghmi gives up on a silent BMC after about this long; our deadline allows for it.
+LOGIN_ATTEMPT_SECONDS = 6
 REFUSED_LOGIN_WORDS = ("Incorrect password", "Unauthorized", "privilege", "Invalid role")
 
 
@@ -99,17 +101,11 @@ class IpmiPowerDriver(PowerDriver):
 @contextlib.contextmanager
 def _session(target: BmcTarget):
     """A logged-in session for the length of one driver call, retried until `timeout`."""
-    timeout = float(target.option("timeout", 10))
+    timeout = _timeout(target)
     deadline = time.monotonic() + timeout
     while True:
         try:
-            ipmi = pyghmi_compat.open_session(
-                target.address,
-                target.port,
-                target.username,
-                target.password,
-                cipher_suite=int(target.option("cipher_suite", 17)),
-            )
+            ipmi = _bounded(target, lambda: _open(target), timeout + LOGIN_ATTEMPT_SECONDS)
             break
         except pyghmi_errors.IpmiException as error:
             _raise_login_error(target, error, timeout, deadline)
@@ -117,6 +113,29 @@ def _session(target: BmcTarget):
         yield ipmi
     finally:
         pyghmi_compat.close_session(ipmi)
+
+
+def _open(target: BmcTarget):
+    return pyghmi_compat.open_session(
+        target.address,
+        target.port,
+        target.username,
+        target.password,
+        cipher_suite=int(target.option("cipher_suite", 17)),
+    )
+
+
+def _timeout(target: BmcTarget) -> float:
+    return float(target.option("timeout", 10))
+
+
+def _bounded(target: BmcTarget, call, seconds: float):
+    """`call()`, given up after `seconds` (pyghmi can wait for ever: pyghmi_compat, 6)."""
+    try:
+        return pyghmi_compat.call_with_deadline(call, seconds)
+    except TimeoutError:
+        pyghmi_compat.forget_target(target.address, target.port, target.username, target.password)
+        raise BmcTimeout(f"BMC {target.where} did not answer within {seconds:g} s") from None
 
 
 def _raise_login_error(target, error, timeout: float, deadline: float) -> None:
@@ -134,8 +153,12 @@ def _raise_login_error(target, error, timeout: float, deadline: float) -> None:
 
 def _command(target: BmcTarget, ipmi, command: int, data: list[int], what: str) -> list[int]:
     """Send one chassis command; the response data, or our exception."""
+
+    def send():
+        return ipmi.raw_command(netfn=NETFN_CHASSIS, command=command, data=data)
+
     try:
-        response = ipmi.raw_command(netfn=NETFN_CHASSIS, command=command, data=data)
+        response = _bounded(target, send, _timeout(target))
     except pyghmi_errors.IpmiException:
         raise BmcTimeout(f"BMC {target.where} stopped answering during {what}") from None
     code = response.get("code", 0)

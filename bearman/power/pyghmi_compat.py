@@ -19,6 +19,10 @@
    shares one UDP socket among 64 BMCs, so a worker is safe; a server binds one socket
    per BMC, so `bearman.power.virtual_bmc` spreads large counts over processes of at
    most `MAX_SOCKETS_PER_PROCESS` BMCs each.
+6. When a BMC drops or delays packets under load, pyghmi's client can loop for ever in
+   its login or command wait. `call_with_deadline` runs each pyghmi call in a daemon
+   thread and gives up on it after a deadline; `forget_target` then drops the stuck
+   session from the cache, so the next call to that BMC starts a new one.
 """
 
 import threading
@@ -30,9 +34,7 @@ from pyghmi.ipmi.private import constants, serversession, session
 MAX_SOCKETS_PER_PROCESS = 500
 
 # The three RMCP+ algorithm payloads of suite 3: HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128.
-SUITE_3_PROPOSAL = bytes(
-    [0, 0, 0, 8, 1, 0, 0, 0, 1, 0, 0, 8, 1, 0, 0, 0, 2, 0, 0, 8, 1, 0, 0, 0]
-)
+SUITE_3_PROPOSAL = bytes([0, 0, 0, 8, 1, 0, 0, 0, 1, 0, 0, 8, 1, 0, 0, 0, 2, 0, 0, 8, 1, 0, 0, 0])
 RMCP_NO_CIPHER_SUITE_MATCH = 0x11
 RMCP_UNAUTHORIZED_NAME = 0x0D
 SUPPORTED_CIPHER_SUITES = (3, 17)
@@ -49,6 +51,19 @@ class Suite3ServerSession(serversession.ServerSession):
             return super().create_open_session_response(request)
         self.clientsessionid = bytes(request[4:8])
         return bytearray([request[0], RMCP_NO_CIPHER_SUITE_MATCH, 0, 0]) + self.clientsessionid
+
+    def _handle_ipmi_packet(self, data, sockaddr=None, qent=None):
+        if _is_sessionless_ipmi15(data) and qent is not None:
+            # A new client on a recycled address:port. pyghmi drops the sessions of that
+            # address with *every* BMC of the process, breaking other clients' logins
+            # that share the client's socket (pyghmi clients put 64 BMCs on one socket);
+            # drop only ours and hand the packet to our BMC.
+            handlers = session.Session.bmc_handlers.get(sockaddr, {})
+            handlers.pop(self.bmc.port, None)
+            self.bmc.pktqueue.append(qent)
+            self.bmc.process_pktqueue()
+            return None
+        return super()._handle_ipmi_packet(data, sockaddr, qent)
 
     def _got_rakp1(self, data):
         username = bytes(data[28 : 28 + data[27]]).decode("utf-8", "replace")
@@ -72,6 +87,11 @@ class CompatBmc(pyghmi_bmc.Bmc):
         super().sessionless_data(data, sockaddr)
 
 
+def _is_sessionless_ipmi15(data) -> bool:
+    # IPMI 1.5 header (auth type 0 or 2) with sequence number and session id both zero.
+    return data[4] in (0, 2) and bytes(data[5:13]) == bytes(8)
+
+
 def _is_open_session_request(packet: bytearray) -> bool:
     # RMCP, IPMI class, auth type 6 (RMCP+), payload type 0x10 (open session request).
     return (
@@ -83,7 +103,7 @@ def _is_open_session_request(packet: bytearray) -> bool:
     )
 
 
-class _Suite3Session(session.Session):
+class Suite3Session(session.Session):
     """A client session that proposes suite 3 straight away."""
 
     def _initsession(self):
@@ -97,8 +117,47 @@ def open_session(
     """A logged-in pyghmi session; raises pyghmi's exceptions (the driver translates)."""
     if cipher_suite not in SUPPORTED_CIPHER_SUITES:
         raise ValueError(f"cipher suite must be one of {SUPPORTED_CIPHER_SUITES}")
-    kind = _Suite3Session if cipher_suite == 3 else session.Session
+    kind = Suite3Session if cipher_suite == 3 else session.Session
     return kind(bmc=address, userid=username, password=password, port=port)
+
+
+def call_with_deadline(function, seconds: float):
+    """`function()`, or TimeoutError when it has not returned within `seconds`."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except Exception as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="pyghmi-call", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def forget_target(address: str, port: int, username: str, password: str) -> None:
+    """Drop every cached session to this BMC as this user (after a stuck call)."""
+    # pyghmi files a new session under str credentials but looks for bytes when it
+    # gives up on one: drop both spellings.
+    keys = [(address, username, password, port, None)]
+    keys.append((address, username.encode(), password.encode(), port, None))
+    with _cache_lock:
+        stuck = [session.Session.initting_sessions.pop(key, None) for key in keys]
+        matching = [
+            cached
+            for by_port in session.Session.bmc_handlers.values()
+            for cached in by_port.values()
+            if getattr(cached, "bmc", None) == address and getattr(cached, "port", None) == port
+        ]
+    for cached in [*stuck, *matching]:
+        if cached is not None:
+            _purge(cached)
 
 
 def close_session(ipmi_session: session.Session) -> None:

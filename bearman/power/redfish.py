@@ -212,4 +212,3 @@ def _wait(target: BmcTarget, system, want: MachinePower) -> MachinePower:
     return wait_for_power(
         target, read, want, seconds=float(target.option("power_wait", 60)), interval=1.0
     )
-

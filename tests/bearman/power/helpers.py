@@ -123,7 +123,9 @@ def redfish_emulator(directory: Path, systems: list[str]):
     """sushy-tools' emulator (fake driver) over HTTPS with basic auth; yields (port, cert)."""
     cert, key = _self_signed(directory)
     users = directory / "htpasswd"
-    users.write_text(f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}\n")
+    users.write_text(
+        f"{USER}:{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()}\n"
+    )
     fake_systems = [
         {"uuid": uuid, "name": f"system-{index}", "power_state": "Off", "nics": []}
         for index, uuid in enumerate(systems)
