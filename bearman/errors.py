@@ -19,3 +19,11 @@ class TransitionConflict(BearmanError):
 
 class SecretUnreadable(BearmanError):
     """A stored secret cannot be decrypted with any of the configured keys."""
+
+
+class PowerOperationInFlight(BearmanError):
+    """The node already has a power operation queued or running: one at a time."""
+
+
+class PowerNotConfigured(BearmanError):
+    """The node has no BMC address (or user) to send a power request to."""

@@ -2,6 +2,7 @@ from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
 from .event import Event, EventKind
 from .flavor import BondMode, Flavor
 from .node import BmcDriver, Node, PowerState
+from .power import IN_FLIGHT, NOT_REPEATABLE, FakeBmc, OperationState, PowerAction, PowerOperation
 from .profile import BootMethod, Profile
 
 __all__ = [
@@ -11,9 +12,15 @@ __all__ = [
     "BondMode",
     "BootMethod",
     "Event",
+    "FakeBmc",
+    "IN_FLIGHT",
+    "NOT_REPEATABLE",
+    "OperationState",
     "EventKind",
     "Flavor",
     "Node",
+    "PowerAction",
+    "PowerOperation",
     "PowerState",
     "Profile",
 ]

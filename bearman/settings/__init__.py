@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from .celery import *  # noqa: F403 (CELERY_* and BEARMAN_POWER_* settings)
 from .database import database_config
 from .environment import (
     BASE_DIR,
@@ -114,17 +115,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env_str("BEARMAN_MEDIA_ROOT") or str(var_dir() / "media")
-
-# Celery: a broker that needs no server by default (kombu's file-system transport).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = var_dir() / "broker"
-    _queue_dir.mkdir(exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "control_folder": str(_queue_dir),
-    }
 
 # Security: on in production, so that `check --deploy` passes; TLS may end at a proxy.
 SECURE_CONTENT_TYPE_NOSNIFF = True
