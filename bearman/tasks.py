@@ -8,6 +8,7 @@ from django.conf import settings
 
 from bearman.power import BmcError
 from bearman.services.power import (
+    HARD_LIMIT_MARGIN,
     power_operation_fail,
     power_operation_run,
     power_operations_reap,
@@ -23,7 +24,7 @@ OPERATION_SECONDS = settings.BEARMAN_POWER_OPERATION_SECONDS
     name="bearman.tasks.power_operation",
     acks_late=True,
     soft_time_limit=OPERATION_SECONDS,
-    time_limit=OPERATION_SECONDS + 10,
+    time_limit=OPERATION_SECONDS + HARD_LIMIT_MARGIN,
     max_retries=settings.BEARMAN_POWER_RETRIES,
 )
 def power_operation(self, operation_id: int) -> None:

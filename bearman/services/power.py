@@ -40,6 +40,10 @@ BOOT_DEVICES = {
     PowerAction.BOOT_NETWORK: BootDevice.NETWORK,
     PowerAction.BOOT_DISK: BootDevice.DISK,
 }
+# The worker's hard time limit lies this far past the operation's own limit; the reaper
+# waits a little longer still, so it never fails an operation a live worker still runs.
+HARD_LIMIT_MARGIN = 10
+REAP_MARGIN = HARD_LIMIT_MARGIN + 5
 # After these errors nobody knows the machine's power state.
 STATE_UNKNOWN_AFTER = (BmcUnreachable,)
 
@@ -102,7 +106,9 @@ def power_operation_run(*, operation_id: int, last_attempt: bool = True) -> Powe
 def _claim(operation_id: int) -> PowerOperation | None:
     """PENDING → RUNNING with a conditional UPDATE: exactly one worker wins."""
     now = timezone.now()
-    deadline = now + datetime.timedelta(seconds=settings.BEARMAN_POWER_OPERATION_SECONDS + 30)
+    deadline = now + datetime.timedelta(
+        seconds=settings.BEARMAN_POWER_OPERATION_SECONDS + REAP_MARGIN
+    )
     claimed = PowerOperation.objects.filter(pk=operation_id, state=OperationState.PENDING).update(
         state=OperationState.RUNNING,
         started_at=now,
