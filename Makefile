@@ -21,11 +21,11 @@ run: setup
 	$(BIN)/python manage.py ensure_admin
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
-## Debian packages the tests drive: Chromium for the browser tests
+## Debian packages the tests drive: Chromium for the browser tests, ipmitool to check BMCs
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v ipmitool >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium ipmitool >/dev/null; }
 
 ## Set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test: setup system-deps
@@ -55,8 +55,9 @@ check-generated: setup
 		diff -r -x __init__.py -x __pycache__ $$tmp/bearman_agent/wire agent/bearman_agent/wire \
 		&& rm -rf $$tmp && echo "generated code is up to date"
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/python bench/admin_list.py
+	$(BIN)/python bench/power_fanout.py
 
 clean:
 	rm -rf $(VENV) var test-output
