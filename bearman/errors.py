@@ -35,3 +35,11 @@ class AgentTokenMissing(BearmanError):
 
 class AgentTokenForbidden(BearmanError):
     """The token is valid, but for another node or deployment."""
+
+
+class PowerOperationInFlight(BearmanError):
+    """The node already has a power operation queued or running: one at a time."""
+
+
+class PowerNotConfigured(BearmanError):
+    """The node has no BMC address (or user) to send a power request to."""
