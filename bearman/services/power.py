@@ -26,6 +26,7 @@ from bearman.models import (
 )
 from bearman.power import BmcError, BmcUnreachable, BootDevice, PowerRequest
 
+from .bmc_check import nodes_mark_bmc_answered
 from .events import event_record
 from .power_drivers import power_driver_for, power_target_for
 
@@ -161,6 +162,8 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
             )
         if finished:
             _record(operation, state, result or error)
+        if finished and state == OperationState.SUCCEEDED:
+            nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
     return operation
 

@@ -16,6 +16,7 @@ from bearman.models import IN_FLIGHT, EventKind, Node, PowerState
 from bearman.power import BmcError
 from bearman.states import NodeStatus
 
+from .bmc_check import nodes_mark_bmc_answered
 from .events import event_record
 from .power_drivers import power_driver_for, power_target_for
 
@@ -75,6 +76,7 @@ def _store(nodes: list[Node], report: SyncReport) -> None:
         for node in nodes:
             if observed[node.pk] != node.power_state:
                 _record_change(node, observed[node.pk], report.failed.get(node.pk))
+        nodes_mark_bmc_answered(node_ids=report.seen)
 
 
 def _record_change(node: Node, state: str, error: str | None) -> None:

@@ -14,6 +14,7 @@ from bearman.models import EventKind, Node, NoticeKind
 from bearman.states import NodeStatus, node_move_allowed
 
 from .addresses import availability_zone_for, bmc_address_lease
+from .bmc_check import bmc_check_after_commit
 from .events import event_record
 from .notices import notice_raise
 from .transitions import node_transition
@@ -88,6 +89,8 @@ def node_register(
             },
         )
         ipxe_render_on_commit(uuids=[uuid])
+        if node.status == NodeStatus.REGISTERED:
+            bmc_check_after_commit(node=node)
     bmc = BmcSettings(
         address=lease.address,
         prefix_length=lease.prefix_length,
