@@ -13,6 +13,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
+from tests.agent.conftest import artifacts  # noqa: F401 - the agent's artifact server fixture
 
 ROOT = Path(__file__).resolve().parents[3]
 ENROLLMENT = "test-enrollment-token-0123456789"

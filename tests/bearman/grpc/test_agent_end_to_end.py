@@ -8,7 +8,7 @@ from bearman.models import Baremetal, EventKind, Node
 from bearman.services import baremetal_create
 from bearman.states import DeployStatus
 from bearman_agent.errors import EXIT_AUTH, EXIT_OK, EXIT_STEP_FAILED, EXIT_UNREACHABLE
-from tests.agent.conftest import artifacts, run_cli  # noqa: F401 - artifacts is a fixture
+from tests.agent.conftest import run_cli
 from tests.factories import ProfileFactory
 
 from .conftest import ENROLLMENT, free_port
@@ -51,7 +51,7 @@ def test_register_dry_run_creates_the_node_and_prints_the_bmc_commands(grpc_targ
     assert node.events.filter(kind=EventKind.REGISTERED).exists()
 
 
-def registered_deployment(grpc_target, artifacts, script: str):  # noqa: F811
+def registered_deployment(grpc_target, artifacts, script: str):
     assert (
         cli(grpc_target, "register", "--dry-run", "--no-poweroff", "--lldp-wait", "0").returncode
         == EXIT_OK
@@ -74,7 +74,7 @@ def registered_deployment(grpc_target, artifacts, script: str):  # noqa: F811
     )
 
 
-def test_deploy_dry_run_reaches_installed_and_prints_kexec(grpc_target, ipmi_pool, artifacts):  # noqa: F811
+def test_deploy_dry_run_reaches_installed_and_prints_kexec(grpc_target, ipmi_pool, artifacts):
     script = "#!/bin/sh\nset -e\necho installing $BEARMAN_HOSTNAME\n"
     registered_deployment(grpc_target, artifacts, script)
     result = cli(grpc_target, "deploy", "--dry-run")
@@ -89,7 +89,7 @@ def test_deploy_dry_run_reaches_installed_and_prints_kexec(grpc_target, ipmi_poo
 
 def test_a_failing_install_script_ends_unrecoverable_with_its_error(
     grpc_target, ipmi_pool, artifacts
-):  # noqa: F811
+):
     script = "#!/bin/sh\necho 'disk /dev/sdz not found' >&2\nexit 3\n"
     registered_deployment(grpc_target, artifacts, script)
     result = cli(grpc_target, "deploy", "--dry-run")
