@@ -57,6 +57,8 @@ check-generated: setup
 
 bench: setup
 	$(BIN)/python bench/admin_list.py
+	@case "$$DATABASE_URL" in postgres*) $(BIN)/python bench/ipman_alloc.py;; \
+		*) echo "bench/ipman_alloc.py: set DATABASE_URL=postgres://… to run it";; esac
 
 clean:
 	rm -rf $(VENV) var test-output
