@@ -19,12 +19,13 @@ reservations and settings changes of one pool take turns; other pools are not to
 """
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from ipman.errors import PoolNotFound
 from ipman.models import Allocation, FreeAddress, Pool
 
 DEFAULT_BATCH = 1024
+INSERT_CHUNK = 2000
 
 
 def window_batch() -> int:
@@ -48,13 +49,13 @@ def window_extend(*, pool: Pool) -> int:
         batch = space.slice(start, window_batch())
         rows = _free_rows(pool, batch)
         start = batch[-1][0] + 1
-    FreeAddress.objects.bulk_create(rows)
+    _insert_free_rows(pool, rows)
     lowest = _lowest_free_position(pool)
     _save_window(
         pool,
         materialized_through=start - 1,
         free_from=pool.free_from if lowest is None else lowest,
-        refill_at=rows[0].position if rows and start < space.positions else None,
+        refill_at=rows[0][0] if rows and start < space.positions else None,
     )
     return len(rows)
 
@@ -97,18 +98,27 @@ def window_prefetch(*, pool_id: int, position: int) -> None:
             window_extend(pool=pool_lock(pool_id=pool_id))
 
 
-def _free_rows(pool: Pool, batch: list) -> list[FreeAddress]:
-    addresses = [str(address) for _, address in batch]
-    taken = set(
-        Allocation.objects.filter(pool=pool, address__in=addresses).values_list(
-            "address", flat=True
-        )
-    )
-    return [
-        FreeAddress(pool=pool, position=position, address=str(address))
-        for position, address in batch
-        if str(address) not in taken
-    ]
+def _free_rows(pool: Pool, batch: list) -> list[tuple[int, str]]:
+    """The (position, address) pairs of `batch` nobody holds."""
+    rows = [(position, str(address)) for position, address in batch]
+    addresses = [address for _, address in rows]
+    taken = Allocation.objects.filter(pool=pool, address__in=addresses)
+    held = set(taken.values_list("address", flat=True))
+    return [row for row in rows if row[1] not in held]
+
+
+def _insert_free_rows(pool: Pool, rows: list[tuple[int, str]]) -> None:
+    # Plain multi-row INSERTs: bulk_create would build a model instance per row, which takes
+    # longer than the insert itself. Chunks stay under SQLite's limit on parameters.
+    table = connection.ops.quote_name(FreeAddress._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (pool_id, position, address) VALUES {values}",
+                [value for position, address in chunk for value in (pool.pk, position, address)],
+            )
 
 
 def _lowest_free_position(pool: Pool) -> int | None:
