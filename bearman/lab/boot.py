@@ -14,7 +14,7 @@ KERNEL_ARGUMENTS_TO_DROP = {"initrd=initrd", "||", "goto", "failed"}
 def ipxe_script(machine: LabMachine, web_url: str) -> str:
     """The script Bearman serves this machine, fetched the way iPXE fetches it."""
     request = urllib.request.Request(
-        f"{web_url}/ipxe/{machine.uuid}?mac={machine.mac(0)}",
+        f"{web_url}/ipxe/{machine.uuid}?mac={machine.mac}",
         headers={"User-Agent": "iPXE/1.21.1 (Bearman lab)"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -32,14 +32,14 @@ def kernel_command_line(script: str) -> str | None:
 
 def boot(machine: LabMachine, *, web_url: str, token: str, standins: Path) -> str:
     """Power on → iPXE → first stage (register or deploy) or local disk; returns the outcome."""
-    machine.update(power="on")
+    machine.set("power", "on")
     script = ipxe_script(machine, web_url)
     cmdline = kernel_command_line(script)
     if cmdline is None:
         if "poweroff" in script:
-            machine.update(power="off")
+            machine.set("power", "off")
             return "powered off (nothing to do)"
-        return "booted its disk" if machine.state().get("os") else "idle (no OS on disk)"
+        return "booted its disk" if machine.get("os") else "idle (no OS on disk)"
     return run_first_stage(machine, cmdline, token=token, standins=standins)
 
 
