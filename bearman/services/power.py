@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bearman.errors import BearmanError, PowerNotConfigured, PowerOperationInFlight
+from bearman.metrics import POWER_OPERATIONS, POWER_SECONDS
 from bearman.models import (
     IN_FLIGHT,
     NOT_REPEATABLE,
@@ -169,6 +170,11 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
+    if finished:
+        POWER_OPERATIONS.labels(operation.action, state).inc()
+        if operation.started_at:
+            elapsed = (operation.finished_at - operation.started_at).total_seconds()
+            POWER_SECONDS.labels(operation.action).observe(elapsed)
     return operation
 
 
