@@ -31,6 +31,8 @@ def test_lab_machines_register_and_one_bulk_action_deploys_them(
     admin_client, live_server, settings, tmp_path
 ):
     settings.BEARMAN_PUBLIC_URL = live_server.url
+    # The scripts this process renders and serves, beside the gRPC server's (its var dir).
+    settings.BEARMAN_IPXE_RENDER_DIR = str(tmp_path / "ipxe")
     settings.BEARMAN_BMC_CHECK_DELAY_SECONDS = 1
     flavor = lab_prepare()
     with shared_broker(tmp_path) as broker_env:
