@@ -8,27 +8,18 @@ the ratio 200/20 (target <= 3).
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scratch import on_postgres, scratch_postgres  # noqa: E402
+from support import free_port, on_postgres, scratch_postgres, wait_for  # noqa: E402
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def lab_run(nodes: int, env: dict) -> dict[str, float]:
@@ -106,17 +97,6 @@ def lab_run(nodes: int, env: dict) -> dict[str, float]:
         "ready": float(re.search(r"nodes READY after ([\d.]+) s", output).group(1)),
         "installed": float(re.search(r"deployments INSTALLED after ([\d.]+) s", output).group(1)),
     }
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer")
 
 
 def main() -> None:

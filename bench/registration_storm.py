@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scratch import on_postgres, scratch_postgres  # noqa: E402
+from support import on_postgres, scratch_postgres  # noqa: E402
 
 TOKEN = "bench-enrollment-token"
 
@@ -32,6 +32,7 @@ def prepare(agents: int) -> None:
 
     django.setup()
     from django.core.management import call_command
+
     from tests.bearman.grpc.pools import make_pool
 
     call_command("migrate", verbosity=0)
