@@ -35,3 +35,7 @@ class AgentTokenMissing(BearmanError):
 
 class AgentTokenForbidden(BearmanError):
     """The token is valid, but for another node or deployment."""
+
+
+class ProfileInUse(BearmanError):
+    """A profile cannot be removed while deployments use it."""

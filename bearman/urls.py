@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bearman.views import artifacts, health, ipxe
 
@@ -18,4 +19,7 @@ urlpatterns = [
     path("ipxe/boot.ipxe", ipxe.boot_entry, name="ipxe-boot"),
     path("ipxe/<str:uuid>", ipxe.node_script, name="ipxe-node"),
     path("artifacts/<str:name>", artifacts.artifact, name="artifact"),
+    path("api/v1/", include("bearman.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .agent import *  # noqa: F403
 from .agent import reflection_default
+from .api import *  # noqa: F403
 from .boot import *  # noqa: F403
 from .database import database_config
 from .environment import (
@@ -72,6 +73,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "bearman.apps.BearmanConfig",
     "ipman.apps.IpmanConfig",
 ]

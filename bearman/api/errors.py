@@ -1,0 +1,92 @@
+"""The one place that turns exceptions into the API's error body.
+
+Every error answers `{"error": {"code": …, "message": …, "fields": {…}}}`; `fields`
+(field name → messages) comes only with validation errors. A client's input never
+yields a 500: whatever it can cause is a DRF exception, a ValidationError or one of
+our errors mapped below.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+from bearman import errors
+
+STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
+    (errors.NodeNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
+    (errors.TransitionNotAllowed, status.HTTP_409_CONFLICT, "transition_not_allowed"),
+    (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),
+    (errors.DeploymentNotPending, status.HTTP_409_CONFLICT, "deployment_not_pending"),
+    (errors.ProfileInUse, status.HTTP_409_CONFLICT, "profile_in_use"),
+]
+
+
+def register_api_error(error: type[Exception], http_status: int, code: str) -> None:
+    """Let another app (IPman) map its own errors without this module importing it."""
+    STATUS_BY_ERROR.append((error, http_status, code))
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def api_exception_handler(exc, context):
+    api_exc = _as_api_exception(exc)
+    if api_exc is None:
+        return None  # a bug of ours: Django answers 500 and logs the traceback
+    response = exception_handler(api_exc, context)
+    response.data = _body_of(api_exc)
+    return response
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    if isinstance(exc, exceptions.APIException):
+        return exc
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(_field_errors(as_serializer_error(exc)))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(str(exc) or None)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    for kind, http_status, code in STATUS_BY_ERROR:
+        if isinstance(exc, kind):
+            return _with_status(exc, http_status, code)
+    if isinstance(exc, errors.BearmanError):
+        return _with_status(exc, status.HTTP_409_CONFLICT, "conflict")
+    return None
+
+
+def _with_status(exc: Exception, http_status: int, code: str) -> exceptions.APIException:
+    api_exc = exceptions.APIException(str(exc), code)
+    api_exc.status_code = http_status
+    return api_exc
+
+
+def _field_errors(detail: dict) -> dict:
+    """Django's `__all__` becomes DRF's non-field key, so both kinds read the same."""
+    return {(api_settings.NON_FIELD_ERRORS_KEY if k == "__all__" else k): v for k, v in detail.items()}
+
+
+def _body_of(exc: exceptions.APIException) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        fields = as_serializer_error(exc)
+        return error_body("invalid", _summary(fields), fields)
+    code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+    return error_body(code, str(exc.detail))
+
+
+def _summary(fields: dict) -> str:
+    """One line naming each bad field, for people and for the CLI."""
+    parts = []
+    for field, messages in fields.items():
+        text = " ".join(str(m) for m in messages) if isinstance(messages, list) else "invalid"
+        parts.append(text if field == api_settings.NON_FIELD_ERRORS_KEY else f"{field}: {text}")
+    return "; ".join(parts) or "Invalid input."

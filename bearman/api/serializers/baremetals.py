@@ -1,0 +1,51 @@
+from rest_framework import serializers
+
+from bearman.models import Baremetal, Node, Profile
+
+
+class BaremetalSerializer(serializers.ModelSerializer):
+    """A deployment: created in DEPLOY_START; its status moves only through actions."""
+
+    node = serializers.SlugRelatedField(
+        slug_field="uuid", queryset=Node.objects.all(), help_text="The node's system UUID."
+    )
+    profile = serializers.SlugRelatedField(slug_field="name", queryset=Profile.objects.all())
+    vlan = serializers.IntegerField(
+        min_value=1,
+        max_value=4094,
+        allow_null=True,
+        required=False,
+        help_text="Default: the VLAN of the node's flavor.",
+    )
+
+    class Meta:
+        model = Baremetal
+        fields = [
+            "id",
+            "node",
+            "profile",
+            "hostname",
+            "status",
+            "addresses",
+            "vlan",
+            "last_error",
+            "deploy_started_at",
+            "deploying_at",
+            "detail_at",
+            "installed_at",
+            "failed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "addresses",
+            "last_error",
+            "deploy_started_at",
+            "deploying_at",
+            "detail_at",
+            "installed_at",
+            "failed_at",
+            "created_at",
+            "updated_at",
+        ]
