@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
@@ -51,7 +50,7 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     if isinstance(exc, exceptions.APIException):
         return exc
     if isinstance(exc, DjangoValidationError):
-        return exceptions.ValidationError(_field_errors(as_serializer_error(exc)))
+        return exceptions.ValidationError(field_errors(exc))
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, PermissionDenied):
@@ -70,9 +69,11 @@ def _with_status(exc: Exception, http_status: int, code: str) -> exceptions.APIE
     return api_exc
 
 
-def _field_errors(detail: dict) -> dict:
-    """Django's `__all__` becomes DRF's non-field key, so both kinds read the same."""
-    return {(api_settings.NON_FIELD_ERRORS_KEY if k == "__all__" else k): v for k, v in detail.items()}
+def field_errors(error: DjangoValidationError) -> dict:
+    """A Django ValidationError as DRF's field → messages; `__all__` becomes the non-field key."""
+    detail = as_serializer_error(error)
+    non_field = api_settings.NON_FIELD_ERRORS_KEY
+    return {(non_field if key == "__all__" else key): value for key, value in detail.items()}
 
 
 def _body_of(exc: exceptions.APIException) -> dict:

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.errors import ProfileInUse
+from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Baremetal, BootArtifact, Flavor, Profile
 
 CHUNK = 1024 * 1024

@@ -71,4 +71,3 @@ class NodeSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-

@@ -2,7 +2,8 @@ from copy import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.settings import api_settings
+
+from bearman.api.errors import field_errors
 
 
 class ModelRulesMixin:
@@ -20,10 +21,5 @@ class ModelRulesMixin:
         try:
             candidate.full_clean(validate_unique=False)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(
-                {
-                    (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): messages
-                    for field, messages in error.message_dict.items()
-                }
-            ) from None
+            raise serializers.ValidationError(field_errors(error)) from None
         return attrs

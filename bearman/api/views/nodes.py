@@ -1,8 +1,8 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
-from rest_framework.generics import get_object_or_404
 from rest_framework.filters import OrderingFilter
-from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.generics import get_object_or_404
 
 from bearman.api.filters import EventFilter, NodeFilter, NodeSearchFilter
 from bearman.api.serializers import EventSerializer, NodeSerializer
@@ -18,7 +18,10 @@ NODE_UUID = OpenApiParameter(
 
 @extend_schema(parameters=[NODE_UUID])
 class NodeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Nodes register themselves; operators place them, move their status, set their BMC."""
 

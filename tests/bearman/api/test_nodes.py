@@ -149,9 +149,11 @@ def test_bad_settings_are_a_400_with_field_messages(operator):
 
 def test_identity_and_facts_are_read_only(operator):
     node = NodeFactory(serial="SN1")
-    operator.patch(node_url(node), {"serial": "SN2", "uuid": "4c4c4544-0000-0000-0000-0000000000ff"})
+    other_uuid = "4c4c4544-0000-0000-0000-0000000000ff"
+    operator.patch(node_url(node), {"serial": "SN2", "uuid": other_uuid})
     node.refresh_from_db()
     assert node.serial == "SN1"
+    assert not Node.objects.filter(uuid=other_uuid).exists()
 
 
 def test_put_and_delete_are_not_offered(operator):
