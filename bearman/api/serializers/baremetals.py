@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from bearman.models import Baremetal, Node, Profile
 
@@ -7,7 +8,15 @@ class BaremetalSerializer(serializers.ModelSerializer):
     """A deployment: created in DEPLOY_START; its status moves only through actions."""
 
     node = serializers.SlugRelatedField(
-        slug_field="uuid", queryset=Node.objects.all(), help_text="The node's system UUID."
+        slug_field="uuid",
+        queryset=Node.objects.all(),
+        help_text="The node's system UUID.",
+        validators=[
+            UniqueValidator(
+                queryset=Baremetal.objects.all(),
+                message="This node already has a deployment: redeploy or release it.",
+            )
+        ],
     )
     profile = serializers.SlugRelatedField(slug_field="name", queryset=Profile.objects.all())
     vlan = serializers.IntegerField(
