@@ -22,10 +22,15 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scratch import on_postgres, scratch_postgres  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 
 WRK_SCRIPT = """
@@ -74,39 +79,6 @@ def wait_for(url: str, seconds: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not come up within {seconds} s")
-
-
-def prepare_database(env: dict) -> str | None:
-    """Point DATABASE_URL at a scratch database; returns its name on PostgreSQL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        env.pop("DATABASE_URL", None)
-        return None
-    import psycopg2
-
-    base, _ = url.rsplit("/", 1)
-    name = "bearman_bench_boot"
-    admin = psycopg2.connect(f"{base}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        cursor.execute(f"CREATE DATABASE {name}")
-    admin.close()
-    env["DATABASE_URL"] = f"{base}/{name}"
-    return name
-
-
-def drop_database(name: str | None) -> None:
-    if not name:
-        return
-    import psycopg2
-
-    base, _ = os.environ["DATABASE_URL"].rsplit("/", 1)
-    admin = psycopg2.connect(f"{base}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
 
 
 def populate(nodes: int, artifact_mib: int, uuid_file: Path) -> None:
@@ -242,48 +214,23 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "BEARMAN_PUBLIC_URL": f"http://127.0.0.1:{ports['nginx']}",
     }
-    scratch = prepare_database(env)
+    with ExitStack() as stack:
+        if on_postgres():
+            env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_boot"))
+        else:
+            env.pop("DATABASE_URL", None)
+        run(args, env, ports, tmp)
+
+
+def run(args, env: dict, ports: dict, tmp: Path) -> None:
+    """Fill the database, start Bearman, nginx and the static server, then measure."""
     processes = []
     try:
         os.environ.update(env)
         if "DATABASE_URL" not in env:
             os.environ.pop("DATABASE_URL", None)
         populate(args.nodes, args.artifact_mib, tmp / "uuids.txt")
-        ipxe_dir, artifacts_dir = tmp / "var" / "ipxe", tmp / "var" / "media" / "artifacts"
-
-        embedded_env = {k: v for k, v in env.items() if k != "BEARMAN_PUBLIC_URL"}
-        processes.append(gunicorn(ports["embedded"], embedded_env, tmp / "embedded.log"))
-        backend_env = {**env, "BEARMAN_ARTIFACTS_ACCEL_REDIRECT": "/_artifacts"}
-        processes.append(gunicorn(ports["backend"], backend_env, tmp / "backend.log"))
-        template = (ROOT / "deploy" / "nginx" / "bearman.conf.template").read_text()
-        (tmp / "bearman.conf").write_text(
-            string.Template(template).safe_substitute(
-                BEARMAN_UPSTREAM=f"127.0.0.1:{ports['backend']}",
-                BEARMAN_NGINX_LISTEN=f"127.0.0.1:{ports['nginx']}",
-                BEARMAN_IPXE_DIR=ipxe_dir,
-                BEARMAN_ARTIFACTS_DIR=artifacts_dir,
-            )
-        )
-        (tmp / "nginx.conf").write_text(
-            NGINX_MAIN.format(
-                tmp=tmp, static_port=ports["static"], ipxe_dir=ipxe_dir, artifacts_dir=artifacts_dir
-            )
-        )
-        processes.append(
-            start(
-                ["nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
-                env,
-                tmp / "nginx.log",
-            )
-        )
-        for port in ports.values():
-            wait_for(
-                f"http://127.0.0.1:{port}/ipxe/boot.ipxe"
-                if port != ports["static"]
-                else f"http://127.0.0.1:{port}/files/bench-artifact",
-                60,
-            )
-
+        processes = start_servers(env, ports, tmp)
         base = "http://127.0.0.1:{}".format
         runs = {
             "embedded": wrk(base(ports["embedded"]), "/ipxe/", "", args, tmp),
@@ -291,14 +238,13 @@ def main() -> None:
             "production": wrk(base(ports["nginx"]), "/ipxe/", "", args, tmp),
             "static": wrk(base(ports["static"]), "/ipxe/", ".ipxe", args, tmp),
         }
-        size = args.artifact_mib * 1024 * 1024
         downloads = download_rates(
             {
                 "embedded": f"{base(ports['embedded'])}/artifacts/bench-artifact",
                 "production": f"{base(ports['nginx'])}/artifacts/bench-artifact",
                 "static": f"{base(ports['static'])}/files/bench-artifact",
             },
-            size,
+            args.artifact_mib * 1024 * 1024,
         )
         report(args, runs, downloads)
     finally:
@@ -306,9 +252,44 @@ def main() -> None:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
-        drop_database(scratch)
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def start_servers(env: dict, ports: dict, tmp: Path) -> list[subprocess.Popen]:
+    """Bearman alone (embedded), Bearman behind nginx (production), nginx static."""
+    embedded_env = {k: v for k, v in env.items() if k != "BEARMAN_PUBLIC_URL"}
+    backend_env = {**env, "BEARMAN_ARTIFACTS_ACCEL_REDIRECT": "/_artifacts"}
+    write_nginx_config(ports, tmp)
+    nginx = ["nginx", "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"]
+    processes = [
+        gunicorn(ports["embedded"], embedded_env, tmp / "embedded.log"),
+        gunicorn(ports["backend"], backend_env, tmp / "backend.log"),
+        start(nginx, env, tmp / "nginx.log"),
+    ]
+    for name, port in ports.items():
+        path = "/files/bench-artifact" if name == "static" else "/ipxe/boot.ipxe"
+        wait_for(f"http://127.0.0.1:{port}{path}", 60)
+    return processes
+
+
+def write_nginx_config(ports: dict, tmp: Path) -> None:
+    """The production config from deploy/nginx, plus a plain static server to compare with."""
+    ipxe_dir, artifacts_dir = tmp / "var" / "ipxe", tmp / "var" / "media" / "artifacts"
+    template = (ROOT / "deploy" / "nginx" / "bearman.conf.template").read_text()
+    (tmp / "bearman.conf").write_text(
+        string.Template(template).safe_substitute(
+            BEARMAN_UPSTREAM=f"127.0.0.1:{ports['backend']}",
+            BEARMAN_NGINX_LISTEN=f"127.0.0.1:{ports['nginx']}",
+            BEARMAN_IPXE_DIR=ipxe_dir,
+            BEARMAN_ARTIFACTS_DIR=artifacts_dir,
+        )
+    )
+    (tmp / "nginx.conf").write_text(
+        NGINX_MAIN.format(
+            tmp=tmp, static_port=ports["static"], ipxe_dir=ipxe_dir, artifacts_dir=artifacts_dir
+        )
+    )
 
 
 def report(args, runs: dict, downloads: dict) -> None:
