@@ -57,3 +57,5 @@ class ProfileSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # A script is stored byte for byte, its final newline included.
+        extra_kwargs = {"install_script": {"trim_whitespace": False}}
