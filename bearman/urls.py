@@ -9,6 +9,9 @@ admin.site.site_header = "Bearman"
 admin.site.site_title = "Bearman"
 admin.site.index_title = "Inventory and provisioning"
 
+# Under /api/ even a URL that matches nothing answers with the API's error body.
+handler404 = "bearman.api.errors.not_found"
+handler500 = "bearman.api.errors.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

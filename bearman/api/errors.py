@@ -8,7 +8,8 @@ our errors mapped below.
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -28,6 +29,23 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
 def register_api_error(error: type[Exception], http_status: int, code: str) -> None:
     """Let another app (IPman) map its own errors without this module importing it."""
     STATUS_BY_ERROR.append((error, http_status, code))
+
+
+def not_found(request, exception):
+    """Django's 404 for URLs no view matched: the error body under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = f"Nothing at {request.path}."
+        return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500: the error body under /api/ (the traceback is logged), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = "Bearman failed unexpectedly; the error is in its log."
+        body = error_body("server_error", message)
+        return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

@@ -1,6 +1,7 @@
 """Query filters (django-filter) and search of the list endpoints."""
 
 import django_filters
+from django_filters.widgets import BooleanWidget
 from rest_framework.filters import SearchFilter
 
 from bearman.models import Baremetal, Event, Node, Profile
@@ -8,7 +9,19 @@ from bearman.states import DeployStatus, NodeStatus
 from bearman.validators import mac_search_term
 
 
-class NodeFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter named in the query needs a value: `?node=` is a mistake, not "any node"."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.form.cleaned_data.get(name) in (None, "", []):
+                self.form.add_error(name, "Give a value, or leave this filter out.")
+                valid = False
+        return valid
+
+
+class NodeFilter(StrictFilterSet):
     """The nodes an operator means: `?status=ready&availability_zone=az1&flavor=compute`."""
 
     flavor = django_filters.CharFilter(field_name="flavor__name", help_text="Flavor name.")
@@ -16,8 +29,9 @@ class NodeFilter(django_filters.FilterSet):
     deployment_status = django_filters.MultipleChoiceFilter(
         field_name="baremetal__status", choices=DeployStatus.choices()
     )
+    # true/false (or 1/0), not the select widget's default "2"/"3".
     has_deployment = django_filters.BooleanFilter(
-        field_name="baremetal", lookup_expr="isnull", exclude=True
+        field_name="baremetal", lookup_expr="isnull", exclude=True, widget=BooleanWidget()
     )
 
     class Meta:
@@ -32,14 +46,14 @@ class NodeSearchFilter(SearchFilter):
         return [mac_search_term(term) for term in super().get_search_terms(request)]
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     class Meta:
         model = Event
         fields = ["kind", "actor"]
 
 
-class BaremetalFilter(django_filters.FilterSet):
-    node = django_filters.CharFilter(field_name="node__uuid", help_text="The node's system UUID.")
+class BaremetalFilter(StrictFilterSet):
+    node = django_filters.UUIDFilter(field_name="node__uuid", help_text="The node's system UUID.")
     profile = django_filters.CharFilter(field_name="profile__name", help_text="Profile name.")
     status = django_filters.MultipleChoiceFilter(choices=DeployStatus.choices())
 
@@ -48,7 +62,7 @@ class BaremetalFilter(django_filters.FilterSet):
         fields = ["hostname"]
 
 
-class ProfileFilter(django_filters.FilterSet):
+class ProfileFilter(StrictFilterSet):
     class Meta:
         model = Profile
         fields = ["boot_method"]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -14,3 +15,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     @property
     def max_page_size(self) -> int:
         return settings.BEARMAN_API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is not None and not (asked.isdecimal() and int(asked) > 0):
+            raise ValidationError({"page_size": ["Expected a whole number of at least 1."]})
+        return super().get_page_size(request)

@@ -3,8 +3,10 @@ from rest_framework.validators import UniqueValidator
 
 from bearman.models import Baremetal, Node, Profile
 
+from .validation import JsonTypesMixin
 
-class BaremetalSerializer(serializers.ModelSerializer):
+
+class BaremetalSerializer(JsonTypesMixin, serializers.ModelSerializer):
     """A deployment: created in DEPLOY_START; its status moves only through actions."""
 
     node = serializers.SlugRelatedField(

@@ -4,10 +4,10 @@ from rest_framework import serializers
 
 from bearman.models import BootArtifact, Flavor, Profile
 
-from .validation import ModelRulesMixin
+from .validation import JsonTypesMixin, ModelRulesMixin
 
 
-class FlavorSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class FlavorSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSerializer):
     default_profile = serializers.SlugRelatedField(
         slug_field="name", queryset=Profile.objects.all(), allow_null=True, required=False
     )
@@ -30,7 +30,7 @@ class FlavorSerializer(ModelRulesMixin, serializers.ModelSerializer):
         ]
 
 
-class ProfileSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class ProfileSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSerializer):
     """The kernel as a URL or an uploaded artifact (by name); the initrd likewise, or none."""
 
     kernel_artifact = serializers.SlugRelatedField(

@@ -3,6 +3,8 @@ from rest_framework import serializers
 from bearman.models import Baremetal, Flavor, Node
 from bearman.states import NodeStatus
 
+from .validation import JsonTypesMixin
+
 
 class DeploymentSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -10,7 +12,7 @@ class DeploymentSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "hostname", "status"]
 
 
-class NodeSerializer(serializers.ModelSerializer):
+class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
     """A node as operators see it; the BMC password can be set, never read."""
 
     flavor = serializers.SlugRelatedField(

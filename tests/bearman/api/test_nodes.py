@@ -57,6 +57,9 @@ def test_filters_and_search(reader):
     mac = wanted.facts["nics"][0]["mac"]
     assert uuids({"search": mac.upper().replace(":", "-")}) == [wanted.uuid]
     assert uuids({"search": wanted.serial}) == [wanted.uuid]
+    BaremetalFactory(node=wanted)
+    assert uuids({"has_deployment": "true"}) == [wanted.uuid]
+    assert len(uuids({"has_deployment": "false"})) == 2
 
 
 def test_an_unknown_filter_value_is_a_400_naming_the_field(reader):
@@ -190,3 +193,21 @@ def test_session_login_works_for_the_browsable_api(client, django_user_model):
     response = client.get(NODES, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert b"Node List" in response.content
+
+
+def test_a_filter_without_a_value_is_a_400_not_everything(reader):
+    NodeFactory()
+    for query in ({"availability_zone": ""}, {"has_deployment": "null"}, {"page_size": "x"}):
+        response = reader.get(NODES, query)
+        assert response.status_code == 400, query
+        assert set(error_of(response)["fields"]) == set(query)
+
+
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(operator):
+    node = NodeFactory(bmc_port=623)
+    response = operator.patch(node_url(node), {"bmc_port": "624", "bmc_username": 7})
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"bmc_port", "bmc_username"}
+    assert operator.patch(node_url(node), {"flavor": {}}).status_code == 400
+    node.refresh_from_db()
+    assert node.bmc_port == 623
