@@ -209,6 +209,8 @@ def autorun(args: argparse.Namespace) -> None:
     args.server = args.server or boot.server
     args.token = args.token or boot.token
     args.tls = args.tls or boot.tls
+    # bearman.uuid is what Bearman booted this machine as: it wins over a board's SMBIOS.
+    args.system_uuid = args.system_uuid or boot.uuid or None
     progress(f"autorun: bearman.mode={boot.mode}, server {args.server or 'none'}")
     (register if boot.mode == "register" else deploy)(args)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bearman_agent.errors import UsageError
 
@@ -15,23 +16,37 @@ PREFIX = "bearman."
 
 @dataclass(frozen=True)
 class BootSettings:
-    """bearman.mode, bearman.server, bearman.token and bearman.tls from the kernel command line."""
+    """bearman.mode, the gRPC server, bearman.token, bearman.tls and bearman.uuid."""
 
     mode: str = ""
     server: str = ""
     token: str = ""
     tls: bool = False
+    uuid: str = ""
 
 
 def parse_cmdline(text: str) -> BootSettings:
-    """The bearman.* parameters before any `--` (what follows belongs to init)."""
+    """The bearman.* parameters before any `--` (what follows belongs to init).
+
+    Bearman's iPXE scripts give the gRPC endpoint as bearman.grpc=HOST:PORT and its
+    web address as bearman.server=URL; a hand-written command line may give only
+    bearman.server=HOST[:PORT]. A URL there means its host on the default gRPC port.
+    """
     params = _params(text)
     return BootSettings(
         mode=params.get("mode", ""),
-        server=params.get("server", ""),
+        server=params.get("grpc") or _grpc_target(params.get("server", "")),
         token=params.get("token", ""),
         tls=params.get("tls", "") in ("1", "true", "yes", "on"),
+        uuid=params.get("uuid", ""),
     )
+
+
+def _grpc_target(server: str) -> str:
+    if "://" not in server:
+        return server
+    host = urlsplit(server).hostname or ""
+    return f"[{host}]" if ":" in host else host
 
 
 def _params(text: str) -> dict[str, str]:

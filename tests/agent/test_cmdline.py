@@ -41,3 +41,20 @@ def test_words_without_a_value_or_another_prefix_are_ignored():
 def test_read_refuses_a_missing_file(tmp_path):
     with pytest.raises(UsageError, match="cannot read"):
         read_boot_settings(tmp_path / "absent")
+
+
+def test_bearmans_own_ipxe_command_line_gives_the_grpc_endpoint_and_uuid():
+    line = (
+        "initrd=initrd bearman.mode=deploy bearman.server=http://10.0.0.2:8000 "
+        "bearman.grpc=10.0.0.2:50051 bearman.uuid=4c4c4544-0042-3510-8052-b3c04f4b4c32 "
+        "console=ttyS0,115200n8"
+    )
+    settings = parse_cmdline(line)
+    assert (settings.mode, settings.server) == ("deploy", "10.0.0.2:50051")
+    assert settings.uuid == "4c4c4544-0042-3510-8052-b3c04f4b4c32"
+
+
+def test_a_url_in_bearman_server_alone_means_its_host():
+    assert parse_cmdline("bearman.server=http://10.0.0.2:8000").server == "10.0.0.2"
+    assert parse_cmdline("bearman.server=http://[fd00::2]:8000").server == "[fd00::2]"
+    assert parse_cmdline("bearman.server=10.0.0.2:6000").server == "10.0.0.2:6000"
