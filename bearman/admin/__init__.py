@@ -2,5 +2,13 @@ from .baremetal import BaremetalAdmin
 from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
+from .tokens import ApiTokenAdmin
 
-__all__ = ["BaremetalAdmin", "EventAdmin", "FlavorAdmin", "NodeAdmin", "ProfileAdmin"]
+__all__ = [
+    "ApiTokenAdmin",
+    "BaremetalAdmin",
+    "EventAdmin",
+    "FlavorAdmin",
+    "NodeAdmin",
+    "ProfileAdmin",
+]

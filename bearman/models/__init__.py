@@ -1,3 +1,4 @@
+from .api_token import ApiToken
 from .artifact import BootArtifact
 from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
 from .event import Event, EventKind
@@ -7,6 +8,7 @@ from .notice import Notice, NoticeKind
 from .profile import BootMethod, Profile
 
 __all__ = [
+    "ApiToken",
     "STATUS_TIMESTAMP_FIELDS",
     "Baremetal",
     "BmcDriver",
