@@ -31,23 +31,6 @@ class BaremetalSerializer(JsonTypesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Baremetal
-        fields = [
-            "id",
-            "node",
-            "profile",
-            "hostname",
-            "status",
-            "addresses",
-            "vlan",
-            "last_error",
-            "deploy_started_at",
-            "deploying_at",
-            "detail_at",
-            "installed_at",
-            "failed_at",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = [
             "status",
             "addresses",
@@ -60,3 +43,4 @@ class BaremetalSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        fields = ["id", "node", "profile", "hostname", "vlan", *read_only_fields]

@@ -37,29 +37,6 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Node
-        fields = [
-            "uuid",
-            "serial",
-            "vendor",
-            "product_name",
-            "flavor",
-            "availability_zone",
-            "status",
-            "power_state",
-            "power_state_at",
-            "bmc_driver",
-            "bmc_address",
-            "bmc_port",
-            "bmc_username",
-            "bmc_password",
-            "bmc_password_set",
-            "deployment",
-            "facts",
-            "first_registered_at",
-            "last_registered_at",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = [
             "uuid",
             "serial",
@@ -72,4 +49,17 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "last_registered_at",
             "created_at",
             "updated_at",
+        ]
+        fields = [
+            *read_only_fields,
+            "flavor",
+            "availability_zone",
+            "status",
+            "bmc_driver",
+            "bmc_address",
+            "bmc_port",
+            "bmc_username",
+            "bmc_password",
+            "bmc_password_set",
+            "deployment",
         ]
