@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -165,3 +167,14 @@ def test_help_everywhere_and_exit_codes_documented(cli):
         assert result.returncode == 0, command
         assert "usage: bearman" in result.stdout
     assert "exit codes:" in cli.run("--help").stdout
+
+
+def test_the_cli_imports_no_django():
+    probe = (
+        "import sys, bearman.cli.main; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'rest_framework'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
