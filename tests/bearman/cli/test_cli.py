@@ -45,7 +45,7 @@ def test_node_list_prints_a_table_and_json(cli):
 
 
 def test_node_list_follows_every_page(cli, settings):
-    settings.BEARMAN_API_PAGE_SIZE = 2
+    settings.BEARMAN_API_MAX_PAGE_SIZE = 2
     NodeFactory.create_batch(5)
     assert len(cli.json("node", "list")) == 5
     assert len(cli.json("node", "list", "--limit", "3")) == 3
