@@ -22,6 +22,7 @@ urlpatterns = [
     path("ipxe/boot.ipxe", ipxe.boot_entry, name="ipxe-boot"),
     path("ipxe/<str:uuid>", ipxe.node_script, name="ipxe-node"),
     path("artifacts/<str:name>", artifacts.artifact, name="artifact"),
+    path("api/v1/ipman/", include("ipman.api.urls")),
     path("api/v1/", include("bearman.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

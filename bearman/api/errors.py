@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from bearman import errors
+from ipman import errors as ipman_errors
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (errors.NodeNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
@@ -23,12 +24,14 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),
     (errors.DeploymentNotPending, status.HTTP_409_CONFLICT, "deployment_not_pending"),
     (errors.ProfileInUse, status.HTTP_409_CONFLICT, "profile_in_use"),
+    (ipman_errors.PoolExhausted, status.HTTP_409_CONFLICT, "pool_exhausted"),
+    (ipman_errors.PoolInUse, status.HTTP_409_CONFLICT, "pool_in_use"),
+    (ipman_errors.AddressInUse, status.HTTP_409_CONFLICT, "address_in_use"),
+    (ipman_errors.OwnerHasAddress, status.HTTP_409_CONFLICT, "owner_has_address"),
+    (ipman_errors.PoolNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
 ]
-
-
-def register_api_error(error: type[Exception], http_status: int, code: str) -> None:
-    """Let another app (IPman) map its own errors without this module importing it."""
-    STATUS_BY_ERROR.append((error, http_status, code))
+# Errors that are bad input in one field: a 400 naming it.
+FIELD_BY_ERROR: list[tuple[type[Exception], str]] = [(ipman_errors.AddressOutsidePool, "address")]
 
 
 def not_found(request, exception):
@@ -69,6 +72,9 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
         return exc
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(field_errors(exc))
+    for kind, field in FIELD_BY_ERROR:
+        if isinstance(exc, kind):
+            return exceptions.ValidationError({field: [str(exc)]})
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, PermissionDenied):
@@ -76,7 +82,7 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     for kind, http_status, code in STATUS_BY_ERROR:
         if isinstance(exc, kind):
             return _with_status(exc, http_status, code)
-    if isinstance(exc, errors.BearmanError):
+    if isinstance(exc, errors.BearmanError | ipman_errors.IpmanError):
         return _with_status(exc, status.HTTP_409_CONFLICT, "conflict")
     return None
 

@@ -1,0 +1,90 @@
+"""Real concurrent allocations: separate processes, each with its own database connection.
+
+The same tests run on SQLite (the embedded default) and, with DATABASE_URL, on PostgreSQL.
+"""
+
+import multiprocessing
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection, transaction
+
+from ipman.models import Allocation, FreeAddress
+from ipman.services.window import pool_lock
+from tests.ipman.factories import PoolFactory
+
+from . import workers
+
+PROCESSES = 32
+RESULT_TIMEOUT = 300
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def processes(django_db_setup, django_db_blocker):
+    """32 worker processes, started once for the module, each connected to the test database."""
+    context = multiprocessing.get_context("spawn")
+    pool = context.Pool(
+        PROCESSES, initializer=workers.start, initargs=(connection.settings_dict["NAME"],)
+    )
+    try:
+        assert len(set(pool.map(workers.ready, range(PROCESSES), chunksize=1))) > 1
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
+
+
+def race(processes, function, arguments: list[tuple]) -> list:
+    """Run one call per argument tuple in different processes, all starting at the same time."""
+    start_at = time.time() + 1.0
+    calls = [(*args, start_at) for args in arguments]
+    return processes.starmap_async(function, calls, chunksize=1).get(RESULT_TIMEOUT)
+
+
+@pytest.mark.parametrize("batch", [1024, 8], ids=["one-batch", "many-batches"])
+def test_32_processes_exhaust_a_pool_handing_out_every_address_once(processes, settings, batch):
+    settings.IPMAN_WINDOW_BATCH = batch
+    pool = PoolFactory(network="10.60.0.0/26", gateway="10.60.0.1")
+    expected = {str(address) for _, address in pool.space.slice(0, pool.space.total)}
+
+    reports = race(
+        processes, workers.allocate_until_full, [(pool.pk, n, batch) for n in range(PROCESSES)]
+    )
+
+    handed_out = [address for report in reports for address in report["allocated"].values()]
+    assert len(expected) == 61
+    assert sorted(handed_out) == sorted(expected), "every address exactly once"
+    assert all(report["after_full"] == ["PoolExhausted"] * 4 for report in reports)
+    stored = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
+    assert stored == {o: a for report in reports for o, a in report["allocated"].items()}
+    assert all(a.created_at and a.owner and a.address for a in Allocation.objects.all())
+    assert not FreeAddress.objects.filter(pool=pool).exists()
+    assert sum(1 for report in reports if report["allocated"]) > 1, "the processes raced"
+
+
+def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
+    pool = PoolFactory(network="10.61.0.0/24", gateway="10.61.0.1")
+
+    answers = race(processes, workers.allocate_as, [(pool.pk, "node/same/ipmi")] * 16)
+
+    assert Counter(address for address, _ in answers) == {"10.61.0.2": 16}
+    assert sum(created for _, created in answers) == 1
+    assert list(Allocation.objects.values_list("owner", "address")) == [
+        ("node/same/ipmi", "10.61.0.2")
+    ]
+    assert not FreeAddress.objects.filter(pool=pool, address="10.61.0.2").exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite, the embedded default, runs one writer at a time by design",
+)
+def test_allocations_do_not_wait_for_a_locked_pool(processes):
+    busy, other = PoolFactory(network="10.62.0.0/24"), PoolFactory(network="10.63.0.0/24")
+    with transaction.atomic():
+        pool_lock(pool_id=busy.pk)  # as a window extension or a settings change does
+        answers = race(processes, workers.allocate_as, [(busy.pk, "a"), (other.pk, "b")])
+    assert answers == [("10.62.0.2", True), ("10.63.0.2", True)]

@@ -1,0 +1,66 @@
+"""What the concurrency tests run in separate processes, each on its own database connection.
+
+Spawned interpreters import this module before Django is set up: Django is imported inside
+the functions only.
+"""
+
+import os
+import time
+
+
+def start(database_name: str) -> None:
+    """Process initializer: set Django up and point it at the test database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bearman.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.settings_dict["NAME"] = database_name
+
+
+def ready(_: int) -> int:
+    """Touch the database, so every process is up and connected before a race starts."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def allocate_until_full(pool_id: int, worker: int, batch: int, start_at: float) -> dict:
+    """Allocate new owners until refused, then ask three times more; report every answer."""
+    from django.conf import settings
+
+    from ipman.errors import PoolExhausted
+    from ipman.services import ip_allocate
+
+    settings.IPMAN_WINDOW_BATCH = batch
+    _wait_for(start_at)
+    allocated, after_full = {}, []
+    while len(after_full) < 4:
+        owner = f"worker/{worker}/{len(allocated) + len(after_full)}"
+        try:
+            address = ip_allocate(pool=pool_id, owner=owner).address
+        except PoolExhausted:
+            after_full.append("PoolExhausted")
+            continue
+        if after_full:
+            after_full.append(address)  # handed out after a refusal: the test reports it
+        else:
+            allocated[owner] = address
+    return {"allocated": allocated, "after_full": after_full}
+
+
+def allocate_as(pool_id: int, owner: str, start_at: float) -> tuple[str, bool]:
+    """One allocation for `owner`, started at `start_at` like its rivals'."""
+    from ipman.services import ip_allocate
+
+    _wait_for(start_at)
+    assignment = ip_allocate(pool=pool_id, owner=owner)
+    return assignment.address, assignment.created
+
+
+def _wait_for(start_at: float) -> None:
+    time.sleep(max(0.0, start_at - time.time()))
