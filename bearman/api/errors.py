@@ -28,7 +28,8 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (ipman_errors.PoolInUse, status.HTTP_409_CONFLICT, "pool_in_use"),
     (ipman_errors.AddressInUse, status.HTTP_409_CONFLICT, "address_in_use"),
     (ipman_errors.OwnerHasAddress, status.HTTP_409_CONFLICT, "owner_has_address"),
-    (ipman_errors.PoolNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
+    # A pool named in a request or a flavor: the request is fine, the configuration is not.
+    (ipman_errors.PoolNotFound, status.HTTP_409_CONFLICT, "pool_not_found"),
 ]
 # Errors that are bad input in one field: a 400 naming it.
 FIELD_BY_ERROR: list[tuple[type[Exception], str]] = [(ipman_errors.AddressOutsidePool, "address")]

@@ -4,8 +4,10 @@ import pytest
 
 from bearman.models import Baremetal, EventKind
 from bearman.states import DeployStatus
+from ipman.models import Allocation
 from tests.bearman.api.conftest import error_of
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
+from tests.ipman.factories import PoolFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +90,43 @@ def test_actions_need_their_own_permissions(client_for):
     assert changer.post(BAREMETALS, {}).status_code == 403
     baremetal.refresh_from_db()
     assert baremetal.status == "deploy_start"
+
+
+def test_create_takes_service_addresses_from_the_flavors_pools(operator):
+    PoolFactory(name="svc-az1", network="10.60.0.0/24", gateway="10.60.0.1", vlan=60)
+    flavor = FlavorFactory(service_pools=["svc-az1"], bond_mode="802.3ad")
+    node = NodeFactory(flavor=flavor)
+    response = operator.post(
+        BAREMETALS, {"node": node.uuid, "profile": flavor.default_profile.name, "hostname": "db01"}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["addresses"] == [
+        {
+            "interface": "bond0",
+            "address": "10.60.0.2",
+            "prefix": 24,
+            "gateway": "10.60.0.1",
+            "vlan": 60,
+            "pool": "svc-az1",
+        }
+    ]
+    released = operator.post(f"{BAREMETALS}{response.json()['id']}/release/")
+    assert released.status_code == 204
+    assert not Allocation.objects.exists()
+
+
+def test_a_full_pool_is_a_409_naming_it_and_nothing_is_kept(operator):
+    PoolFactory(name="tiny", network="10.61.0.0/30", gateway="10.61.0.1")  # one usable address
+    flavor = FlavorFactory(service_pools=["tiny"])
+    first, second = NodeFactory(flavor=flavor), NodeFactory(flavor=flavor)
+    profile = flavor.default_profile.name
+    assert (
+        operator.post(BAREMETALS, {"node": first.uuid, "profile": profile, "hostname": "a"})
+    ).status_code == 201
+    response = operator.post(BAREMETALS, {"node": second.uuid, "profile": profile, "hostname": "b"})
+    assert response.status_code == 409
+    error = error_of(response)
+    assert error["code"] == "pool_exhausted"
+    assert "tiny" in error["message"]
+    assert not Baremetal.objects.filter(node=second).exists()
+    assert Allocation.objects.count() == 1
