@@ -1,5 +1,6 @@
 """bearman pool list|show|allocate|release: IPman's address pools."""
 
+from bearman.cli.errors import ApiError
 from bearman.cli.output import emit
 
 POOLS = "/api/v1/ipman/pools/"
@@ -10,9 +11,16 @@ COLUMNS = [
     ("PURPOSE", "purpose"),
     ("AZ", "availability_zone"),
     ("VLAN", "vlan"),
-    ("GATEWAY", "gateway"),
+    ("USED", lambda p: f"{p['used']}/{p['total']}"),
 ]
-ALLOCATION_COLUMNS = [("ADDRESS", "address"), ("OWNER", "owner"), ("POOL", "pool")]
+ASSIGNMENT_COLUMNS = [
+    ("address", "address"),
+    ("owner", "owner"),
+    ("pool", "pool_name"),
+    ("network", "network"),
+    ("gateway", "gateway"),
+    ("VLAN", "vlan"),
+]
 
 
 def add_commands(commands, common) -> None:
@@ -20,15 +28,15 @@ def add_commands(commands, common) -> None:
     verbs = pool.add_subparsers(dest="verb", metavar="VERB", required=True)
     verbs.add_parser("list", parents=[common], help="list pools").set_defaults(run=run_list)
     show = verbs.add_parser("show", parents=[common], help="show one pool")
-    show.add_argument("pool", help="pool id")
+    show.add_argument("pool", help="pool id or name")
     show.set_defaults(run=run_show)
     for verb, text, run in (
         ("allocate", "give an owner an address (the same one if it has one)", run_allocate),
         ("release", "take an owner's address back", run_release),
     ):
         sub = verbs.add_parser(verb, parents=[common], help=text)
-        sub.add_argument("pool", help="pool id")
-        sub.add_argument("--owner", required=True, help="e.g. node/<uuid>/ipmi")
+        sub.add_argument("pool", help="pool id or name")
+        sub.add_argument("--owner", required=True, help="e.g. vip/api or node/<uuid>/ipmi")
         sub.set_defaults(run=run)
 
 
@@ -37,17 +45,29 @@ def run_list(args, api) -> None:
 
 
 def run_show(args, api) -> None:
-    emit(api.get(f"{POOLS}{args.pool}/"), as_json=args.json)
+    emit(api.get(f"{POOLS}{_pool_id(api, args.pool)}/"), as_json=args.json)
 
 
 def run_allocate(args, api) -> None:
-    allocation = api.post(f"{POOLS}{args.pool}/allocate/", {"owner": args.owner})
-    emit(allocation, as_json=args.json, columns=ALLOCATION_COLUMNS)
+    assignment = api.post(f"{POOLS}{_pool_id(api, args.pool)}/allocate/", {"owner": args.owner})
+    emit(assignment, as_json=args.json, columns=ASSIGNMENT_COLUMNS)
 
 
 def run_release(args, api) -> None:
-    released = api.post(f"{POOLS}{args.pool}/release/", {"owner": args.owner})
+    released = api.post(f"{POOLS}{_pool_id(api, args.pool)}/release/", {"owner": args.owner})
     if args.json:
         emit(released, as_json=True)
+    elif released["released"]:
+        print(f"released {', '.join(released['released'])} held by {args.owner}")
     else:
-        print(f"released the address of {args.owner} in pool {args.pool}")
+        print(f"{args.owner} held no address in pool {args.pool}")
+
+
+def _pool_id(api, pool: str) -> str:
+    """Pools are addressed by id; operators know them by name too."""
+    if pool.isdecimal():
+        return pool
+    for candidate in api.each(POOLS):
+        if candidate["name"] == pool:
+            return str(candidate["id"])
+    raise ApiError(404, f"IPman has no pool named {pool}.")

@@ -6,9 +6,17 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 BMC_PASSWORD = "Bmc-Secret-7f3a9c"
-ALL_BEARMAN = [
-    f"bearman.{verb}_{model}"
-    for model in ("node", "flavor", "profile", "baremetal", "event")
+ALL_PERMISSIONS = [
+    f"{app}.{verb}_{model}"
+    for app, model in [
+        ("bearman", "node"),
+        ("bearman", "flavor"),
+        ("bearman", "profile"),
+        ("bearman", "baremetal"),
+        ("bearman", "event"),
+        ("ipman", "pool"),
+        ("ipman", "allocation"),
+    ]
     for verb in ("view", "add", "change", "delete")
 ] + ["bearman.operate_power"]
 READ_ONLY = [f"bearman.view_{m}" for m in ("node", "flavor", "profile", "baremetal", "event")]
@@ -59,7 +67,7 @@ def client_for(django_user_model):
 @pytest.fixture
 def operator(client_for):
     """Someone allowed everything Bearman's API offers."""
-    return client_for(ALL_BEARMAN, name="operator")
+    return client_for(ALL_PERMISSIONS, name="operator")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.bearman.api.conftest import ALL_BEARMAN, user_with
+from tests.bearman.api.conftest import ALL_PERMISSIONS, user_with
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +31,7 @@ def token(django_user_model) -> str:
     FlavorFactory(name="compute", default_profile=profile)
     BaremetalFactory(node=NodeFactory(), profile=profile)
     NodeFactory()
-    return Token.objects.create(user=user_with(django_user_model, "fuzzer", ALL_BEARMAN)).key
+    return Token.objects.create(user=user_with(django_user_model, "fuzzer", ALL_PERMISSIONS)).key
 
 
 def test_the_api_keeps_its_schema(live_server, token, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.bearman.api.conftest import ALL_BEARMAN, user_with
+from tests.bearman.api.conftest import ALL_PERMISSIONS, user_with
 
 BEARMAN = Path(sys.executable).parent / "bearman"
 
@@ -45,6 +45,6 @@ class Cli:
 
 @pytest.fixture
 def cli(live_server, django_user_model, tmp_path):
-    user = user_with(django_user_model, "operator", ALL_BEARMAN)
+    user = user_with(django_user_model, "operator", ALL_PERMISSIONS)
     token = Token.objects.create(user=user)
     return Cli(live_server.url, token.key, tmp_path)

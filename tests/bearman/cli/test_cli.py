@@ -18,6 +18,7 @@ from bearman.crypto import decrypt_secret
 from bearman.models import Baremetal, Node
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
+from tests.ipman.factories import PoolFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,3 +179,21 @@ def test_the_cli_imports_no_django():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_pools_list_allocate_and_release(cli):
+    pool = PoolFactory(name="vip", network="10.62.0.0/30", gateway="10.62.0.1")
+    listed = cli.run("pool", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(
+        r"^\d+\s+vip\s+10\.62\.0\.0/30\s+service\s+az1\s+-\s+0/1$", listed.stdout, re.M
+    )
+    allocated = cli.json("pool", "allocate", "vip", "--owner", "vip/api")
+    assert (allocated["address"], allocated["pool"]) == ("10.62.0.2", pool.pk)
+    full = cli.run("pool", "allocate", str(pool.pk), "--owner", "vip/web")
+    assert full.returncode == EXIT_REFUSED
+    assert "is full" in full.stderr
+    assert cli.json("pool", "show", "vip")["used"] == 1
+    released = cli.run("pool", "release", "vip", "--owner", "vip/api")
+    assert released.stdout.strip() == "released 10.62.0.2 held by vip/api"
+    assert cli.run("pool", "show", "nope").returncode == EXIT_NOT_FOUND
