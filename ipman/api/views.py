@@ -103,7 +103,8 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, IpmanV
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
-        filters = self.validated(AllocationFilterSerializer, self.request.query_params)
+        # A plain dict: from a QueryDict DRF would skip `?owner=` instead of refusing it.
+        filters = self.validated(AllocationFilterSerializer, self.request.query_params.dict())
         return selectors.allocation_list(**filters)
 
     @extend_schema(parameters=[AllocationFilterSerializer])

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # Small and bounded: this runs in every `make test` on a 2-core machine.
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 
 
 @pytest.fixture
