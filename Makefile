@@ -26,6 +26,7 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 ## Debian packages the tests drive: Chromium for the browser tests; the agent's tools
+## (ipmitool among them, also the baseline of the power benchmark)
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
@@ -72,9 +73,12 @@ check-generated: $(PROTO_VENV)/.installed
 		diff -r -x __init__.py -x __pycache__ $$tmp/bearman_agent/wire agent/bearman_agent/wire \
 		&& rm -rf $$tmp && echo "generated code is up to date"
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/python bench/admin_list.py
 	$(BIN)/python bench/agent_start.py
+	$(BIN)/python bench/power_fanout.py
+	@case "$$DATABASE_URL" in postgres*) $(BIN)/python bench/ipman_alloc.py;; \
+		*) echo "bench/ipman_alloc.py: set DATABASE_URL=postgres://… to run it";; esac
 
 clean:
 	rm -rf $(VENV) $(PROTO_VENV) var test-output

@@ -1,0 +1,3 @@
+"""Bearman. Importing the package loads nothing: `bearman.cli` (the operator's CLI) lives
+here and must run without Django or Celery. The Celery app loads with Django, in
+`BearmanConfig.ready()`; `celery -A bearman` finds it in `bearman.celery`."""

@@ -39,3 +39,11 @@ class AgentTokenForbidden(BearmanError):
 
 class ProfileInUse(BearmanError):
     """A profile cannot be removed while deployments use it."""
+
+
+class PowerOperationInFlight(BearmanError):
+    """The node already has a power operation queued or running: one at a time."""
+
+
+class PowerNotConfigured(BearmanError):
+    """The node has no BMC address (or user) to send a power request to."""

@@ -5,6 +5,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 
+from bearman.power.base import TARGET_OPTIONS
+
 # Boards with an unset SMBIOS UUID report one of these; they are not identities.
 PLACEHOLDER_UUIDS = frozenset(
     {"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"}
@@ -88,4 +90,15 @@ def validate_sha256(value: str) -> None:
     if value and not SHA256_HEX.match(value):
         raise ValidationError(
             "A sha256 checksum is 64 lowercase hex digits.", code="invalid_sha256"
+        )
+
+
+def validate_bmc_options(value) -> None:
+    """Driver options: a JSON object whose keys the power drivers know."""
+    if not isinstance(value, dict):
+        raise ValidationError('BMC options are a JSON object, e.g. {"cipher_suite": 3}.')
+    unknown = sorted(set(value) - set(TARGET_OPTIONS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown BMC option {', '.join(unknown)}; known: {', '.join(TARGET_OPTIONS)}."
         )

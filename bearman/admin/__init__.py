@@ -2,6 +2,7 @@ from .baremetal import BaremetalAdmin
 from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
+from .power import PowerOperationAdmin
 from .tokens import ApiTokenAdmin
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",
+    "PowerOperationAdmin",
     "ProfileAdmin",
 ]

@@ -52,6 +52,7 @@ class NodeAdminForm(forms.ModelForm):
             "bmc_address",
             "bmc_port",
             "bmc_username",
+            "bmc_options",
         ]
 
     def clean(self):

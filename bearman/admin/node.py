@@ -10,12 +10,13 @@ from bearman.validators import mac_search_term
 
 from .display import html_table
 from .forms import NodeAdminForm
+from .power import NodePowerMixin
 
 RECENT_EVENTS = 50
 
 
 @admin.register(Node)
-class NodeAdmin(admin.ModelAdmin):
+class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
     form = NodeAdminForm
     list_display = (
         "uuid",
@@ -48,6 +49,7 @@ class NodeAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "recent_events",
+        "recent_power_operations",
     )
     fieldsets = (
         (None, {"fields": ("uuid", "serial", "vendor", "product_name", "status")}),
@@ -60,11 +62,13 @@ class NodeAdmin(admin.ModelAdmin):
                     "bmc_address",
                     "bmc_port",
                     "bmc_username",
+                    "bmc_options",
                     "bmc_password_state",
                     "new_bmc_password",
                     "clear_bmc_password",
                     "power_state",
                     "power_state_at",
+                    "recent_power_operations",
                 )
             },
         ),

@@ -1,7 +1,7 @@
 """The one place that turns our exceptions into gRPC status codes.
 
 A client's input never yields UNKNOWN or INTERNAL: everything a caller can cause is
-a BearmanError (or IPman error, or a ValidationError) with a code below. INTERNAL is
+a BearmanError, an IPman error or a ValidationError with a code below. INTERNAL is
 left for our own bugs, and those are logged with their traceback.
 """
 
@@ -14,6 +14,7 @@ from django.db import DatabaseError, close_old_connections
 
 from bearman import errors
 from bearman.metrics import GRPC_CALLS, GRPC_SECONDS
+from ipman import errors as ipman_errors
 
 logger = logging.getLogger("bearman.grpc")
 
@@ -25,13 +26,10 @@ STATUS_BY_ERROR: list[tuple[type[Exception], grpc.StatusCode]] = [
     (errors.TransitionConflict, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.AgentTokenMissing, grpc.StatusCode.UNAUTHENTICATED),
     (errors.AgentTokenForbidden, grpc.StatusCode.PERMISSION_DENIED),
+    (ipman_errors.PoolExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (ipman_errors.IpmanError, grpc.StatusCode.FAILED_PRECONDITION),
     (DatabaseError, grpc.StatusCode.UNAVAILABLE),
 ]
-
-
-def register_status(error: type[Exception], code: grpc.StatusCode) -> None:
-    """Let another app (IPman) map its own errors without this module importing it."""
-    STATUS_BY_ERROR.append((error, code))
 
 
 def status_for(error: Exception) -> tuple[grpc.StatusCode, str]:

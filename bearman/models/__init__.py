@@ -5,6 +5,7 @@ from .event import Event, EventKind
 from .flavor import BondMode, Flavor
 from .node import BmcDriver, Node, PowerState
 from .notice import Notice, NoticeKind
+from .power import IN_FLIGHT, NOT_REPEATABLE, FakeBmc, OperationState, PowerAction, PowerOperation
 from .profile import BootMethod, Profile
 
 __all__ = [
@@ -16,11 +17,17 @@ __all__ = [
     "BootArtifact",
     "BootMethod",
     "Event",
+    "FakeBmc",
+    "IN_FLIGHT",
+    "NOT_REPEATABLE",
+    "OperationState",
     "EventKind",
     "Flavor",
     "Node",
     "Notice",
     "NoticeKind",
+    "PowerAction",
+    "PowerOperation",
     "PowerState",
     "Profile",
 ]

@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from bearman.states import NodeStatus
+from bearman.validators import validate_bmc_options
 
 from .fields import SystemUuidField
 
@@ -40,6 +41,14 @@ class Node(models.Model):
     bmc_username = models.CharField("BMC user", max_length=64, blank=True)
     # A Fernet token (bearman.crypto); never shown, only replaced.
     bmc_password_encrypted = models.TextField(blank=True, editable=False)
+    bmc_options = models.JSONField(
+        "BMC options",
+        default=dict,
+        blank=True,
+        validators=[validate_bmc_options],
+        help_text='Driver options, e.g. {"cipher_suite": 3} or {"system_id": "1", '
+        '"verify_tls": false}.',
+    )
 
     status = models.CharField(
         max_length=16, choices=NodeStatus.choices(), default=NodeStatus.REGISTERED, db_index=True

@@ -16,6 +16,7 @@ from .agent import *  # noqa: F403
 from .agent import reflection_default
 from .api import *  # noqa: F403
 from .boot import *  # noqa: F403
+from .celery import *  # noqa: F403 (CELERY_* and BEARMAN_POWER_* settings)
 from .database import database_config
 from .environment import (
     BASE_DIR,
@@ -134,17 +135,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env_str("BEARMAN_MEDIA_ROOT") or str(var_dir() / "media")
-
-# Celery: a broker that needs no server by default (kombu's file-system transport).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _queue_dir = var_dir() / "broker"
-    _queue_dir.mkdir(exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "control_folder": str(_queue_dir),
-    }
 
 # Security: on in production, so that `check --deploy` passes; TLS may end at a proxy.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -45,8 +45,10 @@ class Pool(models.Model):
         "never handed out.",
     )
     # The free-address window (ipman.services.window): every free position up to
-    # materialized_through has a FreeAddress row; a claim at or past refill_at extends it.
+    # materialized_through has a FreeAddress row, none below free_from; a claim at or past
+    # refill_at extends the window.
     materialized_through = models.BigIntegerField(default=-1, editable=False)
+    free_from = models.BigIntegerField(default=0, editable=False)
     refill_at = models.BigIntegerField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

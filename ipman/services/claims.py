@@ -26,12 +26,15 @@ from .window import pool_lock, window_extend, window_prefetch, window_refill
 
 ALLOCATION, FREE, POOL = (model._meta.db_table for model in (Allocation, FreeAddress, Pool))
 CLAIM_STATEMENT = f"""
-WITH held AS (
+WITH pool AS (
+    SELECT free_from, refill_at FROM {POOL} WHERE id = $1
+), held AS (
     SELECT address FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2
 ), claimed AS (
     DELETE FROM {FREE} WHERE ctid = (
         SELECT ctid FROM {FREE}
-        WHERE pool_id = $1 AND NOT EXISTS (SELECT FROM held)
+        WHERE pool_id = $1 AND position >= (SELECT free_from FROM pool)
+            AND NOT EXISTS (SELECT FROM held)
         ORDER BY position LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
@@ -42,7 +45,7 @@ WITH held AS (
     RETURNING address
 )
 SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
-       (SELECT position FROM claimed), (SELECT refill_at FROM {POOL} WHERE id = $1)
+       (SELECT position FROM claimed), (SELECT refill_at FROM pool)
 """
 
 # Database sessions on which CLAIM_STATEMENT is prepared: parsing and planning it anew

@@ -4,10 +4,14 @@ A pool's free addresses are FreeAddress rows, claimed lowest position first with
 SELECT … FOR UPDATE SKIP LOCKED (ipman.services.claims), so concurrent allocations from one
 pool each take a different row and never queue behind each other. Writing out every address
 up front is impossible for IPv6 (a /64 has 2^64), so a pool's table holds a window: every
-free position up to `Pool.materialized_through`. The first claim at or past `Pool.refill_at`
-(halfway through the last batch) extends the window by a batch while the others keep
-claiming; a claim that finds nothing extends it itself. The cost of an allocation therefore
-depends on the batch size, never on how full the pool is.
+free position up to `Pool.materialized_through`. The first claim to reach `Pool.refill_at`,
+the start of the newest batch, adds the next batch while the others keep claiming, so a
+batch of free addresses is always ahead; a claim that finds none adds one itself.
+
+Claimed rows are deleted, and PostgreSQL keeps their index entries until VACUUM: a search
+from the pool's first position would wade through every address ever handed out. Claims
+start at `Pool.free_from` instead, which no free row lies below; each extension moves it up.
+So an allocation costs the same in an empty pool and in a full /16.
 
 Every change to a window holds its pool's row lock, FOR NO KEY UPDATE (the foreign-key checks
 of allocations in flight take FOR KEY SHARE, which it lets through): extensions, releases,
@@ -15,12 +19,13 @@ reservations and settings changes of one pool take turns; other pools are not to
 """
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from ipman.errors import PoolNotFound
 from ipman.models import Allocation, FreeAddress, Pool
 
 DEFAULT_BATCH = 1024
+INSERT_CHUNK = 2000
 
 
 def window_batch() -> int:
@@ -44,12 +49,13 @@ def window_extend(*, pool: Pool) -> int:
         batch = space.slice(start, window_batch())
         rows = _free_rows(pool, batch)
         start = batch[-1][0] + 1
-    FreeAddress.objects.bulk_create(rows)
-    pool.materialized_through = start - 1
-    more_to_come = start < space.positions
-    pool.refill_at = rows[len(rows) // 2].position if rows and more_to_come else None
-    Pool.objects.filter(pk=pool.pk).update(
-        materialized_through=pool.materialized_through, refill_at=pool.refill_at
+    _insert_free_rows(pool, rows)
+    lowest = _lowest_free_position(pool)
+    _save_window(
+        pool,
+        materialized_through=start - 1,
+        free_from=pool.free_from if lowest is None else lowest,
+        refill_at=rows[0][0] if rows and start < space.positions else None,
     )
     return len(rows)
 
@@ -57,16 +63,18 @@ def window_extend(*, pool: Pool) -> int:
 def window_clear(*, pool: Pool) -> None:
     """Empty a locked pool's window; claims in flight finish first, new ones find nothing."""
     FreeAddress.objects.filter(pool=pool).delete()
-    pool.materialized_through, pool.refill_at = -1, None
-    Pool.objects.filter(pk=pool.pk).update(materialized_through=-1, refill_at=None)
+    _save_window(pool, materialized_through=-1, free_from=0, refill_at=None)
 
 
 def window_return(*, pool: Pool, address: str) -> None:
     """Put a released address of a locked pool back among its free addresses."""
     position = pool.space.position_of(address)
     # Past the window (or no longer handed out): a later extension or nobody picks it up.
-    if position is not None and position <= pool.materialized_through:
-        FreeAddress.objects.create(pool=pool, position=position, address=address)
+    if position is None or position > pool.materialized_through:
+        return
+    FreeAddress.objects.create(pool=pool, position=position, address=address)
+    if position < pool.free_from:
+        _save_window(pool, free_from=position)
 
 
 def window_refill(*, pool_id: int) -> bool:
@@ -74,7 +82,10 @@ def window_refill(*, pool_id: int) -> bool:
     with transaction.atomic():
         pool = pool_lock(pool_id=pool_id)
         # Blocks until the claims in flight end: their rows are gone, or free again.
-        if FreeAddress.objects.select_for_update().filter(pool=pool).order_by("position").first():
+        free = FreeAddress.objects.select_for_update().filter(
+            pool=pool, position__gte=pool.free_from
+        )
+        if free.order_by("position").first():
             return True
         return window_extend(pool=pool) > 0
 
@@ -87,15 +98,35 @@ def window_prefetch(*, pool_id: int, position: int) -> None:
             window_extend(pool=pool_lock(pool_id=pool_id))
 
 
-def _free_rows(pool: Pool, batch: list) -> list[FreeAddress]:
-    addresses = [str(address) for _, address in batch]
-    taken = set(
-        Allocation.objects.filter(pool=pool, address__in=addresses).values_list(
-            "address", flat=True
-        )
-    )
-    return [
-        FreeAddress(pool=pool, position=position, address=str(address))
-        for position, address in batch
-        if str(address) not in taken
-    ]
+def _free_rows(pool: Pool, batch: list) -> list[tuple[int, str]]:
+    """The (position, address) pairs of `batch` nobody holds."""
+    rows = [(position, str(address)) for position, address in batch]
+    addresses = [address for _, address in rows]
+    taken = Allocation.objects.filter(pool=pool, address__in=addresses)
+    held = set(taken.values_list("address", flat=True))
+    return [row for row in rows if row[1] not in held]
+
+
+def _insert_free_rows(pool: Pool, rows: list[tuple[int, str]]) -> None:
+    # Plain multi-row INSERTs: bulk_create would build a model instance per row, which takes
+    # longer than the insert itself. Chunks stay under SQLite's limit on parameters.
+    table = connection.ops.quote_name(FreeAddress._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (pool_id, position, address) VALUES {values}",
+                [value for position, address in chunk for value in (pool.pk, position, address)],
+            )
+
+
+def _lowest_free_position(pool: Pool) -> int | None:
+    rows = FreeAddress.objects.filter(pool=pool, position__gte=pool.free_from)
+    return rows.order_by("position").values_list("position", flat=True).first()
+
+
+def _save_window(pool: Pool, **window) -> None:
+    for field, value in window.items():
+        setattr(pool, field, value)
+    Pool.objects.filter(pk=pool.pk).update(**window)

@@ -29,12 +29,16 @@ def processes(django_db_setup, django_db_blocker):
     pool = context.Pool(
         PROCESSES, initializer=workers.start, initargs=(connection.settings_dict["NAME"],)
     )
+    manager = context.Manager()
     try:
-        assert len(set(pool.map(workers.ready, range(PROCESSES), chunksize=1))) > 1
+        barrier = manager.Barrier(PROCESSES)
+        pids = pool.map(workers.ready, [barrier] * PROCESSES, chunksize=1)
+        assert len(set(pids)) == PROCESSES
         yield pool
     finally:
         pool.close()
         pool.join()
+        manager.shutdown()
 
 
 def race(processes, function, arguments: list[tuple]) -> list:

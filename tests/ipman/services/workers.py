@@ -19,13 +19,17 @@ def start(database_name: str) -> None:
     connection.settings_dict["NAME"] = database_name
 
 
-def ready(_: int) -> int:
-    """Touch the database, so every process is up and connected before a race starts."""
+def ready(barrier) -> int:
+    """Touch the database, then wait for every other process: all are up before a race.
+
+    A process waiting at the barrier takes no other call, so each process answers once
+    however slowly the others start on a busy machine.
+    """
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    time.sleep(0.2)
+    barrier.wait(timeout=240)
     return os.getpid()
 
 

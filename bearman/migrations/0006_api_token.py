@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('authtoken', '0004_alter_tokenproxy_options'),
-        ('bearman', '0004_notices'),
+        ('bearman', '0005_merge_0002_power_0004_notices'),
     ]
 
     operations = [

@@ -1,0 +1,148 @@
+"""Power in the admin: the operations list, and the node list's and node page's actions.
+
+Every button only records and queues an operation (power_action_request); the worker
+talks to the BMC, never the web request.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from bearman.errors import PowerNotConfigured, PowerOperationInFlight
+from bearman.models import Node, PowerAction, PowerOperation
+from bearman.services.power import power_action_request
+
+from .display import html_table
+
+RECENT_OPERATIONS = 10
+PERMISSION = "bearman.operate_power"
+
+
+@admin.register(PowerOperation)
+class PowerOperationAdmin(admin.ModelAdmin):
+    """Read-only: operations are created by requests and finished by workers."""
+
+    list_display = (
+        "id",
+        "node",
+        "action",
+        "state",
+        "requested_by",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "result",
+        "error",
+    )
+    list_select_related = ("node",)
+    list_filter = ("state", "action", "queued_at")
+    search_fields = ("node__uuid", "node__bmc_address", "requested_by", "error")
+    date_hierarchy = "queued_at"
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def operations_link(ids: list[int]) -> str:
+    """The operations list narrowed to `ids`, to watch a request's progress."""
+    return (
+        reverse("admin:bearman_poweroperation_changelist")
+        + "?id__in="
+        + ",".join(str(i) for i in ids)
+    )
+
+
+def request_power(request, nodes, action: PowerAction) -> None:
+    """Queue `action` for each node and tell the operator what was queued and refused."""
+    actor = request.user.get_username()
+    queued, refused = [], []
+    for node in nodes:
+        try:
+            queued.append(power_action_request(node=node, action=action, actor=actor).pk)
+        except (PowerOperationInFlight, PowerNotConfigured) as error:
+            refused.append(str(error))
+    if queued:
+        messages.success(
+            request,
+            format_html(
+                '{}: {} operation{} queued. <a href="{}">Watch them</a>.',
+                action.label,
+                len(queued),
+                "" if len(queued) == 1 else "s",
+                operations_link(queued),
+            ),
+        )
+    for reason in refused:
+        messages.error(request, f"{action.label} refused: {reason}")
+
+
+def _bulk_action(action: PowerAction):
+    def run(modeladmin, request, queryset):
+        request_power(request, queryset, action)
+
+    run.__name__ = f"power_{action.value}"
+    return admin.action(description=action.label, permissions=["operate_power"])(run)
+
+
+class NodePowerMixin:
+    """Mixed into NodeAdmin: bulk actions, the node page's buttons, recent operations."""
+
+    change_form_template = "admin/bearman/node/change_form.html"
+    actions = [_bulk_action(action) for action in PowerAction]
+
+    def has_operate_power_permission(self, request):
+        return request.user.has_perm(PERMISSION)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.power_view)
+        return [path("<int:node_id>/power/", view, name="bearman_node_power"), *super().get_urls()]
+
+    def power_view(self, request, node_id: int):
+        """The node page's buttons post here."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_operate_power_permission(request):
+            raise PermissionDenied
+        node = get_object_or_404(Node, pk=node_id)
+        action = request.POST.get("action", "")
+        if action not in PowerAction.values:
+            messages.error(request, f"Unknown power action {action!r}.")
+        else:
+            request_power(request, [node], PowerAction(action))
+        return HttpResponseRedirect(reverse("admin:bearman_node_change", args=[node_id]))
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["power_actions"] = PowerAction.choices
+        context["can_operate_power"] = self.has_operate_power_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @admin.display(description="Power operations (newest first)")
+    def recent_power_operations(self, node):
+        if not node.pk:
+            return "—"
+        rows = [
+            [
+                f"{op.queued_at:%Y-%m-%d %H:%M:%S}",
+                op.get_action_display(),
+                op.get_state_display(),
+                op.requested_by,
+                op.result or op.error,
+            ]
+            for op in node.power_operations.all()[:RECENT_OPERATIONS]
+        ]
+        link = reverse("admin:bearman_poweroperation_changelist") + f"?node__id__exact={node.pk}"
+        return format_html(
+            '{}<a href="{}">All power operations of this node</a>',
+            html_table(["Queued", "Action", "State", "Who", "Outcome"], rows, empty=""),
+            link,
+        )

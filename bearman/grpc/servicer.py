@@ -1,0 +1,74 @@
+"""AgentService: each method checks the caller, converts the request, calls one service."""
+
+from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
+from bearman.services import agent_deploy, registration
+from bearman.services.agent_tokens import is_enrollment_token, require_enrollment_token
+from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
+
+from . import converters
+
+
+def bearer_token(context) -> str:
+    """The token of `authorization: Bearer <token>` metadata, or ''."""
+    for key, value in context.invocation_metadata():
+        if key == "authorization" and value.startswith("Bearer "):
+            return value[len("Bearer ") :].strip()
+    return ""
+
+
+def boot_endpoints() -> BootEndpoints:
+    # Without BEARMAN_PUBLIC_URL the gRPC side cannot know the HTTP address agents use.
+    return BootEndpoints.configured() or BootEndpoints.from_base_url("http://127.0.0.1:8000")
+
+
+class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
+    def Register(self, request, context):
+        require_enrollment_token(bearer_token(context))
+        identity, facts = converters.facts_from_proto(request.facts)
+        result = registration.node_register(
+            identity=identity,
+            facts=facts,
+            agent_address=converters.ip_address(request.agent_address, "agent_address"),
+            agent_version=converters.text(request.agent_version, "agent_version", 64),
+        )
+        return agent_pb2.RegisterResponse(
+            node_uuid=result.node.uuid, bmc=converters.bmc_settings_to_proto(result.bmc)
+        )
+
+    def GetIpxe(self, request, context):
+        require_enrollment_token(bearer_token(context))
+        uuid = converters.system_uuid(request.system_uuid)
+        return agent_pb2.GetIpxeResponse(
+            script=node_ipxe_script(uuid=uuid, endpoints=boot_endpoints())
+        )
+
+    def GetProfile(self, request, context):
+        require_enrollment_token(bearer_token(context))
+        uuid = converters.system_uuid(request.system_uuid)
+        claim = agent_deploy.deployment_profile_claim(uuid=uuid, endpoints=boot_endpoints())
+        return converters.profile_to_proto(claim)
+
+    def GetDetail(self, request, context):
+        uuid = converters.system_uuid(request.system_uuid)
+        detail = agent_deploy.deployment_detail(uuid=uuid, token=bearer_token(context))
+        return converters.detail_to_proto(detail)
+
+    def ReportInstalled(self, request, context):
+        uuid = converters.system_uuid(request.system_uuid)
+        agent_deploy.deployment_report_installed(uuid=uuid, token=bearer_token(context))
+        return agent_pb2.ReportInstalledResponse()
+
+    def ReportFailed(self, request, context):
+        uuid = converters.system_uuid(request.system_uuid)
+        token = bearer_token(context)
+        message = converters.text(request.message, "message", converters.MAX_MESSAGE)
+        address = converters.ip_address(request.agent_address, "agent_address")
+        if is_enrollment_token(token):
+            registration.registration_report_failed(
+                uuid=uuid, message=message, agent_address=address
+            )
+        else:
+            agent_deploy.deployment_report_failed(
+                uuid=uuid, token=token, message=message, agent_address=address
+            )
+        return agent_pb2.ReportFailedResponse()

@@ -1,0 +1,77 @@
+"""A lab machine booting: ask Bearman's iPXE endpoint, then run what it says."""
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from bearman.lab.machine import LabMachine
+
+KERNEL_ARGUMENTS_TO_DROP = {"initrd=initrd", "||", "goto", "failed"}
+
+
+def ipxe_script(machine: LabMachine, web_url: str) -> str:
+    """The script Bearman serves this machine, fetched the way iPXE fetches it."""
+    request = urllib.request.Request(
+        f"{web_url}/ipxe/{machine.uuid}?mac={machine.mac(0)}",
+        headers={"User-Agent": "iPXE/1.21.1 (Bearman lab)"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def kernel_command_line(script: str) -> str | None:
+    """The command line of the script's `kernel` line, or None when it boots no kernel."""
+    for line in script.splitlines():
+        if line.startswith("kernel "):
+            words = line.split()[2:]
+            return " ".join(w for w in words if w not in KERNEL_ARGUMENTS_TO_DROP)
+    return None
+
+
+def boot(machine: LabMachine, *, web_url: str, token: str, standins: Path) -> str:
+    """Power on → iPXE → first stage (register or deploy) or local disk; returns the outcome."""
+    machine.update(power="on")
+    script = ipxe_script(machine, web_url)
+    cmdline = kernel_command_line(script)
+    if cmdline is None:
+        if "poweroff" in script:
+            machine.update(power="off")
+            return "powered off (nothing to do)"
+        return "booted its disk" if machine.state().get("os") else "idle (no OS on disk)"
+    return run_first_stage(machine, cmdline, token=token, standins=standins)
+
+
+def run_first_stage(machine: LabMachine, cmdline: str, *, token: str, standins: Path) -> str:
+    """The real `bearman-cli autorun`, with the machine's stand-in tools on its PATH."""
+    (machine.root / "cmdline").write_text(cmdline + "\n")
+    work = machine.root / "work"
+    work.mkdir(exist_ok=True)
+    cli = Path(sys.executable).parent / "bearman-cli"
+    env = {
+        **os.environ,
+        "PATH": f"{standins}{os.pathsep}{os.environ.get('PATH', '')}",
+        "BEARMAN_LAB_MACHINE": str(machine.root),
+        "BEARMAN_TOKEN": token,
+    }
+    with (machine.root / "agent.log").open("a") as log:
+        result = subprocess.run(
+            [
+                str(cli),
+                "autorun",
+                "--cmdline",
+                str(machine.root / "cmdline"),
+                "--lldp-wait",
+                "0",
+                "--workdir",
+                str(work),
+                "--retries",
+                "3",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=600,
+        )
+    return f"first stage exited {result.returncode}"

@@ -1,0 +1,181 @@
+"""Where we work around pyghmi 1.6.19 (pinned), each fix with a test in tests/bearman/power.
+
+1. pyghmi's BMC server (`pyghmi.ipmi.bmc.Bmc`) answers every RMCP+ open-session request
+   with cipher suite 3 (HMAC-SHA1, AES), whatever the client proposed. ipmitool copes;
+   pyghmi's own client proposes suite 17 (SHA-256) first, takes the answer as agreement
+   and dies in RAKP2 (`struct.error: pack expected 32 items`). `Suite3ServerSession`
+   refuses any proposal but suite 3 with RMCP+ status 0x11, as a real suite-3-only BMC
+   does, and pyghmi's client falls back to suite 3.
+2. The same server drops RAKP1 for an unknown user, so a client waits for its retries to
+   run out and reports a timeout. `Suite3ServerSession` answers RAKP2 with 0x0d
+   ("unauthorized name") at once, as real BMCs do.
+3. After `logout()`, pyghmi keeps the dead session in a class-level cache keyed by
+   (address, user, password, port, kg): the next session to the same BMC in the same
+   process is handed the dead one and fails with `'<' not supported between 'float' and
+   'NoneType'`. `close_session` logs out and purges it.
+4. pyghmi's client always proposes suite 17 first. `open_session` can go straight to
+   suite 3, which saves a round trip with BMCs (and simulators) that know only suite 3.
+5. pyghmi's I/O loop uses select(), which fails for file descriptors above 1024. A client
+   shares one UDP socket among 64 BMCs, so a worker is safe; a server binds one socket
+   per BMC, so `bearman.power.virtual_bmc` spreads large counts over processes of at
+   most `MAX_SOCKETS_PER_PROCESS` BMCs each.
+6. When a BMC drops or delays packets under load, pyghmi's client can loop for ever in
+   its login or command wait. `call_with_deadline` runs each pyghmi call in a daemon
+   thread and gives up on it after a deadline; `forget_target` then drops the stuck
+   session from the cache, so the next call to that BMC starts a new one.
+"""
+
+import threading
+
+from pyghmi.ipmi import bmc as pyghmi_bmc
+from pyghmi.ipmi.private import constants, serversession, session
+
+# Well under select()'s FD_SETSIZE of 1024, leaving room for the process's other files.
+MAX_SOCKETS_PER_PROCESS = 500
+
+# The three RMCP+ algorithm payloads of suite 3: HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128.
+SUITE_3_PROPOSAL = bytes([0, 0, 0, 8, 1, 0, 0, 0, 1, 0, 0, 8, 1, 0, 0, 0, 2, 0, 0, 8, 1, 0, 0, 0])
+RMCP_NO_CIPHER_SUITE_MATCH = 0x11
+RMCP_UNAUTHORIZED_NAME = 0x0D
+SUPPORTED_CIPHER_SUITES = (3, 17)
+
+# pyghmi's session cache is shared by every thread of the process.
+_cache_lock = threading.Lock()
+
+
+class Suite3ServerSession(serversession.ServerSession):
+    """pyghmi's server session, speaking only cipher suite 3 and refusing unknown users."""
+
+    def create_open_session_response(self, request):
+        if bytes(request[8:32]) == SUITE_3_PROPOSAL:
+            return super().create_open_session_response(request)
+        self.clientsessionid = bytes(request[4:8])
+        return bytearray([request[0], RMCP_NO_CIPHER_SUITE_MATCH, 0, 0]) + self.clientsessionid
+
+    def _handle_ipmi_packet(self, data, sockaddr=None, qent=None):
+        if _is_sessionless_ipmi15(data) and qent is not None:
+            # A new client on a recycled address:port. pyghmi drops the sessions of that
+            # address with *every* BMC of the process, breaking other clients' logins
+            # that share the client's socket (pyghmi clients put 64 BMCs on one socket);
+            # drop only ours and hand the packet to our BMC.
+            handlers = session.Session.bmc_handlers.get(sockaddr, {})
+            handlers.pop(self.bmc.port, None)
+            self.bmc.pktqueue.append(qent)
+            self.bmc.process_pktqueue()
+            return None
+        return super()._handle_ipmi_packet(data, sockaddr, qent)
+
+    def _got_rakp1(self, data):
+        username = bytes(data[28 : 28 + data[27]]).decode("utf-8", "replace")
+        if self.authdata.get(username) is None:
+            refusal = bytearray([data[0], RMCP_UNAUTHORIZED_NAME, 0, 0]) + self.clientsessionid
+            self.send_payload(refusal, constants.payload_types["rakp2"], retry=False)
+            return
+        super()._got_rakp1(data)
+
+
+class CompatBmc(pyghmi_bmc.Bmc):
+    """pyghmi's BMC server with the session fixes above."""
+
+    def sessionless_data(self, data, sockaddr):
+        packet = bytearray(data)
+        if _is_open_session_request(packet):
+            Suite3ServerSession(
+                self.authdata, self.kg, sockaddr, self.serversocket, packet[16:], self.uuid, self
+            )
+            return
+        super().sessionless_data(data, sockaddr)
+
+
+def _is_sessionless_ipmi15(data) -> bool:
+    # IPMI 1.5 header (auth type 0 or 2) with sequence number and session id both zero.
+    return data[4] in (0, 2) and bytes(data[5:13]) == bytes(8)
+
+
+def _is_open_session_request(packet: bytearray) -> bool:
+    # RMCP, IPMI class, auth type 6 (RMCP+), payload type 0x10 (open session request).
+    return (
+        len(packet) >= 22
+        and packet[0] == 6
+        and packet[2:4] == b"\xff\x07"
+        and packet[4] == 6
+        and packet[5] == 0x10
+    )
+
+
+class Suite3Session(session.Session):
+    """A client session that proposes suite 3 straight away."""
+
+    def _initsession(self):
+        super()._initsession()
+        self.attemptedhash = 1  # pyghmi's marker for "propose SHA-1, i.e. suite 3"
+
+
+def open_session(
+    address: str, port: int, username: str, password: str, *, cipher_suite: int
+) -> session.Session:
+    """A logged-in pyghmi session; raises pyghmi's exceptions (the driver translates)."""
+    if cipher_suite not in SUPPORTED_CIPHER_SUITES:
+        raise ValueError(f"cipher suite must be one of {SUPPORTED_CIPHER_SUITES}")
+    kind = Suite3Session if cipher_suite == 3 else session.Session
+    return kind(bmc=address, userid=username, password=password, port=port)
+
+
+def call_with_deadline(function, seconds: float):
+    """`function()`, or TimeoutError when it has not returned within `seconds`."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except Exception as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="pyghmi-call", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def forget_target(address: str, port: int, username: str, password: str) -> None:
+    """Drop every cached session to this BMC as this user (after a stuck call)."""
+    # pyghmi files a new session under str credentials but looks for bytes when it
+    # gives up on one: drop both spellings.
+    keys = [(address, username, password, port, None)]
+    keys.append((address, username.encode(), password.encode(), port, None))
+    with _cache_lock:
+        stuck = [session.Session.initting_sessions.pop(key, None) for key in keys]
+        matching = [
+            cached
+            for by_port in session.Session.bmc_handlers.values()
+            for cached in by_port.values()
+            if getattr(cached, "bmc", None) == address and getattr(cached, "port", None) == port
+        ]
+    for cached in [*stuck, *matching]:
+        if cached is not None:
+            _purge(cached)
+
+
+def close_session(ipmi_session: session.Session) -> None:
+    """Log out and drop the session from pyghmi's cache, so the next one starts afresh."""
+    try:
+        ipmi_session.logout()
+    finally:
+        _purge(ipmi_session)
+
+
+def _purge(ipmi_session: session.Session) -> None:
+    with _cache_lock:
+        for key, cached in list(session.Session.initting_sessions.items()):
+            if cached is ipmi_session:
+                del session.Session.initting_sessions[key]
+        for sockaddr, by_port in list(session.Session.bmc_handlers.items()):
+            for port, cached in list(by_port.items()):
+                if cached is ipmi_session:
+                    del by_port[port]
+            if not by_port and isinstance(sockaddr, tuple):
+                del session.Session.bmc_handlers[sockaddr]

@@ -1,0 +1,41 @@
+"""A registered node becomes READY once its BMC has answered Bearman over the network."""
+
+from contextlib import suppress
+
+from django.db import transaction
+
+from bearman.errors import PowerOperationInFlight, TransitionConflict
+from bearman.models import Node, PowerAction
+from bearman.states import NodeStatus
+
+from .transitions import node_transition
+
+SYSTEM = "system"
+
+
+def nodes_mark_bmc_answered(*, node_ids) -> None:
+    """REGISTERED → READY for these nodes, whose BMC just answered a power call."""
+    for node in Node.objects.filter(pk__in=list(node_ids), status=NodeStatus.REGISTERED):
+        try:
+            node_transition(
+                node=node,
+                to=NodeStatus.READY,
+                actor=SYSTEM,
+                message=f"BMC {node.bmc_address} answered: ready",
+            )
+        except TransitionConflict:
+            continue  # moved on meanwhile (an operator, a failure): theirs wins
+
+
+def bmc_check_after_commit(*, node: Node) -> None:
+    """Once the transaction commits, ask the worker for the node's power state."""
+    transaction.on_commit(lambda: _request_status(node.pk))
+
+
+def _request_status(node_id: int) -> None:
+    from .power import power_action_request
+
+    node = Node.objects.get(pk=node_id)
+    # An operation already in flight proves the BMC just as well.
+    with suppress(PowerOperationInFlight):
+        power_action_request(node=node, action=PowerAction.STATUS, actor=SYSTEM)

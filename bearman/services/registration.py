@@ -1,0 +1,146 @@
+"""Registration: a machine's first-stage agent tells Bearman what it is and gets its BMC."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bearman.crypto import decrypt_secret, encrypt_secret
+from bearman.facts import fact_macs
+from bearman.ipxe.rendered import ipxe_render_on_commit
+from bearman.models import EventKind, Node, NoticeKind
+from bearman.states import NodeStatus, node_move_allowed
+
+from .addresses import availability_zone_for, bmc_address_lease
+from .bmc_check import bmc_check_after_commit
+from .events import event_record
+from .notices import notice_raise
+from .transitions import node_transition
+
+AGENT = "agent"
+
+
+@dataclass(frozen=True)
+class BmcSettings:
+    """How the agent must configure the BMC (the password is for this answer only)."""
+
+    address: str
+    prefix_length: int
+    netmask: str
+    gateway: str
+    vlan: int
+    username: str
+    password: str
+    channel: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class Registration:
+    node: Node
+    bmc: BmcSettings
+
+
+def node_register(
+    *, identity: dict, facts: dict, agent_address: str, agent_version: str
+) -> Registration:
+    """Create or update the node by UUID and give it its BMC address and credentials."""
+    uuid, now = identity["uuid"], timezone.now()
+    zone = availability_zone_for(agent_address)
+    with transaction.atomic():
+        node, _ = Node.objects.get_or_create(
+            uuid=uuid, defaults={"availability_zone": zone, "first_registered_at": now}
+        )
+        # One registration of a machine at a time: its credentials are made once.
+        node = Node.objects.select_for_update().get(pk=node.pk)
+        lease = bmc_address_lease(uuid=uuid, availability_zone=node.availability_zone)
+        password = _bmc_password(node)
+        Node.objects.filter(pk=node.pk).update(
+            **identity_changes(identity),
+            facts=facts,
+            mac_addresses=" ".join(fact_macs(facts)),
+            bmc_address=lease.address,
+            bmc_username=settings.BEARMAN_BMC_USERNAME,
+            bmc_password_encrypted=encrypt_secret(password),
+            last_registered_at=now,
+            updated_at=now,
+        )
+        node.refresh_from_db()
+        if node.status == NodeStatus.ERROR:
+            node_transition(
+                node=node,
+                to=NodeStatus.REGISTERED,
+                actor=AGENT,
+                message="Registered again after a failure",
+            )
+        event_record(
+            node=node,
+            kind=EventKind.REGISTERED,
+            message=f"Registered from {agent_address or 'an unknown address'} "
+            f"(agent {agent_version or 'unknown'}); BMC {lease.address}/{lease.prefix_length}",
+            actor=AGENT,
+            data={
+                "agent_address": agent_address,
+                "agent_version": agent_version,
+                "bmc_address": lease.address,
+                "pool": lease.pool,
+            },
+        )
+        ipxe_render_on_commit(uuids=[uuid])
+        if node.status == NodeStatus.REGISTERED:
+            bmc_check_after_commit(node=node)
+    bmc = BmcSettings(
+        address=lease.address,
+        prefix_length=lease.prefix_length,
+        netmask=lease.netmask,
+        gateway=lease.gateway or "",
+        vlan=lease.vlan or 0,
+        username=settings.BEARMAN_BMC_USERNAME,
+        password=password,
+        channel=settings.BEARMAN_BMC_CHANNEL,
+        user_id=settings.BEARMAN_BMC_USER_ID,
+    )
+    return Registration(node=node, bmc=bmc)
+
+
+def identity_changes(identity: dict) -> dict:
+    """Serial, vendor and product as reported; an empty report keeps what was known."""
+    return {key: value for key, value in identity.items() if key != "uuid" and value}
+
+
+def _bmc_password(node: Node) -> str:
+    """The site-wide BMC password, else the node's own (made on its first registration)."""
+    if settings.BEARMAN_BMC_PASSWORD:
+        return settings.BEARMAN_BMC_PASSWORD
+    if node.bmc_password_encrypted:
+        return decrypt_secret(node.bmc_password_encrypted)
+    # 16 characters: every IPMI 2.0 BMC accepts that length.
+    return secrets.token_urlsafe(12)
+
+
+def registration_report_failed(*, uuid: str, message: str, agent_address: str) -> Node:
+    """The first stage failed before or after Register: node ERROR, and a notice-worthy event."""
+    with transaction.atomic():
+        node, created = Node.objects.get_or_create(uuid=uuid, defaults={"status": NodeStatus.ERROR})
+        if not created and node_move_allowed(node.status, NodeStatus.ERROR):
+            node_transition(
+                node=node, to=NodeStatus.ERROR, actor=AGENT, message="Registration failed"
+            )
+        where = f" (agent at {agent_address})" if agent_address else ""
+        event_record(
+            node=node,
+            kind=EventKind.FAILURE,
+            message=f"Registration failed{where}: {message}",
+            actor=AGENT,
+            data={"phase": "register", "agent_address": agent_address},
+        )
+        notice_raise(
+            node=node,
+            kind=NoticeKind.REGISTRATION_FAILED,
+            message=f"Registration failed: {message}",
+            ssh_address=agent_address,
+        )
+        ipxe_render_on_commit(uuids=[uuid])
+    return node

@@ -1,0 +1,73 @@
+"""Celery (the worker that talks to BMCs) and the power settings, all from the environment.
+
+The embedded default needs no server: kombu's file-system transport under var/broker.
+Production sets CELERY_BROKER_URL (Redis). There is no result backend: a
+PowerOperation row is the result, so nothing reads Celery's.
+"""
+
+from .environment import env_bool, env_int, env_str, var_dir
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = var_dir() / "broker"
+    _queue_dir.mkdir(exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(_queue_dir),
+    }
+
+# Seconds one power operation may take in a worker before it is stopped (hard limit);
+# the driver's own timeouts sit well inside it.
+BEARMAN_POWER_OPERATION_SECONDS = env_int("BEARMAN_POWER_OPERATION_SECONDS", 120, minimum=5)
+# Retries of an operation after a transient BMC error (unreachable, timeout).
+BEARMAN_POWER_RETRIES = env_int("BEARMAN_POWER_RETRIES", 2)
+BEARMAN_POWER_RETRY_SECONDS = env_int("BEARMAN_POWER_RETRY_SECONDS", 15)
+# A queued operation that no worker picked up in this time fails (is a worker running?).
+BEARMAN_POWER_QUEUE_SECONDS = env_int("BEARMAN_POWER_QUEUE_SECONDS", 900, minimum=10)
+# How often the reaper looks for operations whose worker vanished.
+BEARMAN_POWER_REAP_SECONDS = env_int("BEARMAN_POWER_REAP_SECONDS", 60, minimum=1)
+# Power-state sync of every node with a BMC; 0 turns it off.
+BEARMAN_POWER_SYNC_SECONDS = env_int("BEARMAN_POWER_SYNC_SECONDS", 300)
+# Nodes per sync task: tasks spread over the worker's processes (its concurrency).
+BEARMAN_POWER_SYNC_BATCH = env_int("BEARMAN_POWER_SYNC_BATCH", 50, minimum=1)
+# Driver defaults; a node's BMC options override them.
+BEARMAN_BMC_TIMEOUT = env_int("BEARMAN_BMC_TIMEOUT", 10, minimum=1)
+BEARMAN_POWER_WAIT_SECONDS = env_int("BEARMAN_POWER_WAIT_SECONDS", 60, minimum=1)
+BEARMAN_REDFISH_VERIFY_TLS = env_bool("BEARMAN_REDFISH_VERIFY_TLS", True)
+
+CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands an unacknowledged message to another worker after this long: longer
+    # than any operation (with its retries) may run, or one would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BEARMAN_POWER_OPERATION_SECONDS * 4,
+    }
+# How often deadlines are checked (stuck deployments, silent BMCs) and notices retried.
+BEARMAN_OPERATIONS_CHECK_SECONDS = env_int("BEARMAN_OPERATIONS_CHECK_SECONDS", 60, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "power-reap": {
+        "task": "bearman.tasks.power_reap",
+        "schedule": float(BEARMAN_POWER_REAP_SECONDS),
+    },
+    "deadlines": {
+        "task": "bearman.tasks.operations_deadlines",
+        "schedule": float(BEARMAN_OPERATIONS_CHECK_SECONDS),
+    },
+    # Picks up notices whose flush was lost (say, the broker was down when raised).
+    "notices": {
+        "task": "bearman.tasks.notices_flush",
+        "schedule": float(BEARMAN_OPERATIONS_CHECK_SECONDS),
+    },
+}
+if BEARMAN_POWER_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["power-sync"] = {
+        "task": "bearman.tasks.power_sync",
+        "schedule": float(BEARMAN_POWER_SYNC_SECONDS),
+    }
+CELERY_BEAT_SCHEDULE_FILENAME = str(var_dir() / "celerybeat-schedule")

@@ -1,0 +1,13 @@
+"""Celery tasks, one module per concept; Celery's autodiscovery imports this package."""
+
+from .notify import notices_flush, operations_deadlines
+from .power import power_operation, power_reap, power_sync, power_sync_batch
+
+__all__ = [
+    "notices_flush",
+    "operations_deadlines",
+    "power_operation",
+    "power_reap",
+    "power_sync",
+    "power_sync_batch",
+]

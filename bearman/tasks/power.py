@@ -1,0 +1,70 @@
+"""Celery tasks: thin, they take ids, call one service, and own their retry policy."""
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from bearman.power import BmcError
+from bearman.services.power import (
+    HARD_LIMIT_MARGIN,
+    power_operation_fail,
+    power_operation_run,
+    power_operations_reap,
+)
+from bearman.services.power_sync import power_sync_batches, power_sync_nodes
+
+log = logging.getLogger(__name__)
+OPERATION_SECONDS = settings.BEARMAN_POWER_OPERATION_SECONDS
+
+
+@shared_task(
+    bind=True,
+    name="bearman.tasks.power_operation",
+    acks_late=True,
+    soft_time_limit=OPERATION_SECONDS,
+    time_limit=OPERATION_SECONDS + HARD_LIMIT_MARGIN,
+    max_retries=settings.BEARMAN_POWER_RETRIES,
+)
+def power_operation(self, operation_id: int) -> None:
+    """Run one PowerOperation; retry it later after a transient BMC error."""
+    try:
+        power_operation_run(
+            operation_id=operation_id, last_attempt=self.request.retries >= self.max_retries
+        )
+    except BmcError as error:  # transient: the service left the operation PENDING
+        countdown = settings.BEARMAN_POWER_RETRY_SECONDS * (self.request.retries + 1)
+        raise self.retry(exc=error, countdown=countdown) from None
+    except SoftTimeLimitExceeded:
+        power_operation_fail(
+            operation_id=operation_id,
+            error=f"the BMC took longer than {OPERATION_SECONDS} s; the operation was stopped",
+        )
+
+
+@shared_task(name="bearman.tasks.power_reap", acks_late=True)
+def power_reap() -> None:
+    """Fail operations stuck RUNNING past their deadline or PENDING for too long."""
+    reaped = power_operations_reap()
+    if reaped:
+        log.warning("failed %d power operations whose worker vanished", reaped)
+
+
+@shared_task(name="bearman.tasks.power_sync", acks_late=True)
+def power_sync() -> None:
+    """Fan the power-state refresh out in batches, one task each."""
+    for batch in power_sync_batches(size=settings.BEARMAN_POWER_SYNC_BATCH):
+        power_sync_batch.delay(batch)
+
+
+@shared_task(
+    name="bearman.tasks.power_sync_batch",
+    acks_late=True,
+    soft_time_limit=OPERATION_SECONDS * 5,
+    time_limit=OPERATION_SECONDS * 5 + 10,
+)
+def power_sync_batch(node_ids: list[int]) -> None:
+    """Refresh the power state of a batch of nodes."""
+    report = power_sync_nodes(node_ids=node_ids)
+    log.info("power sync: %d seen, %d unreachable", len(report.seen), len(report.failed))

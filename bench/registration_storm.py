@@ -1,0 +1,193 @@
+"""Registration storm: 1,000 distinct agents registering, 64 in flight, over real gRPC.
+
+Run, on PostgreSQL (a scratch database is made and dropped):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bearman \
+        .venv/bin/python bench/registration_storm.py
+ Prints registrations/s, p50/p99 latency,
+errors and duplicate IPMI addresses (both must be 0), the RPC/s of a no-op unary call
+(grpc.health.v1.Health/Check) on the same server, and their ratio (target >= 0.3).
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scratch import on_postgres, scratch_postgres  # noqa: E402
+
+TOKEN = "bench-enrollment-token"
+
+
+def prepare(agents: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tests.bearman.grpc.pools import make_pool
+
+    call_command("migrate", verbosity=0)
+    make_pool(name="bench-ipmi", network="10.64.0.0/20", purpose="ipmi", zone="default")
+    assert agents < 4000
+
+
+def request_for(index: int):
+    from bearman_agent.wire.bearman.v1 import agent_pb2
+
+    return agent_pb2.RegisterRequest(
+        facts=agent_pb2.Facts(
+            system_uuid=str(uuid.UUID(int=index + 1)),
+            serial=f"BENCH{index:06d}",
+            vendor="Bench Inc.",
+            product="Simulated",
+            nics=[
+                agent_pb2.Nic(
+                    name="eth0",
+                    mac=f"02:00:00:{index >> 16 & 255:02x}:"
+                    f"{index >> 8 & 255:02x}:{index & 255:02x}",
+                    link=True,
+                )
+            ],
+        ),
+        agent_address=f"10.200.{index >> 8 & 255}.{index & 255}",
+        agent_version="bench",
+    )
+
+
+async def storm(target: str, calls: list, in_flight: int) -> tuple[float, list[float], int]:
+    """Run `calls` (coroutine factories taking a channel) with `in_flight` at once."""
+    import grpc
+
+    latencies, errors = [], 0
+    queue = list(reversed(calls))
+    async with grpc.aio.insecure_channel(target) as channel:
+
+        async def worker():
+            nonlocal errors
+            while queue:
+                call = queue.pop()
+                started = time.perf_counter()
+                try:
+                    await call(channel)
+                except grpc.RpcError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        return time.perf_counter() - started, latencies, errors
+
+
+def registration_call(request):
+    from bearman_agent.wire.bearman.v1 import agent_pb2_grpc
+
+    async def call(channel):
+        stub = agent_pb2_grpc.AgentServiceStub(channel)
+        await stub.Register(request, metadata=[("authorization", f"Bearer {TOKEN}")], timeout=60)
+
+    return call
+
+
+async def noop_call(channel):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=60)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=64)
+    parser.add_argument("--processes", type=int, default=2, help="run_grpc processes")
+    parser.add_argument("--noop-calls", type=int, default=5000)
+    args = parser.parse_args()
+
+    if not on_postgres():
+        raise SystemExit("Set DATABASE_URL=postgres://…: this benchmark runs on PostgreSQL")
+    with scratch_postgres("bearman_bench_registration") as url:
+        run(args, url)
+
+
+def run(args, database_url: str) -> None:
+    """Start run_grpc on the scratch database, then storm it and measure a no-op call."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bearman.settings",
+        "DATABASE_URL": database_url,
+        "BEARMAN_ENROLLMENT_TOKEN": TOKEN,
+        "BEARMAN_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    prepare(args.agents)
+    from tests.bearman.grpc.conftest import free_port, wait_serving
+
+    target = f"127.0.0.1:{free_port()}"
+    command = [
+        sys.executable,
+        "manage.py",
+        "run_grpc",
+        "--bind",
+        target,
+        "--processes",
+        str(args.processes),
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_serving(target, server)
+        calls = [registration_call(request_for(i)) for i in range(args.agents)]
+        elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
+        noop_elapsed, _, noop_errors = asyncio.run(
+            storm(target, [noop_call] * args.noop_calls, args.in_flight)
+        )
+        report(args, elapsed, latencies, errors, noop_elapsed, noop_errors)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def report(args, elapsed, latencies, errors, noop_elapsed, noop_errors) -> None:
+    from django.db import connection
+    from django.db.models import Count
+
+    from bearman.models import Node
+
+    duplicates = (
+        Node.objects.exclude(bmc_address=None)
+        .values("bmc_address")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    rate, noop_rate = args.agents / elapsed, args.noop_calls / noop_elapsed
+    print(
+        f"registration storm on {connection.vendor}: {args.agents} agents, "
+        f"{args.in_flight} in flight, {args.processes} server processes"
+    )
+    print(
+        f"  registrations/s {rate:8.1f}   p50 {statistics.median(latencies) * 1000:6.1f} ms   "
+        f"p99 {percentile(latencies, 0.99):6.1f} ms"
+    )
+    print(
+        f"  errors {errors} (must be 0)   nodes {Node.objects.count()}   "
+        f"duplicate IPMI addresses {duplicates} (must be 0)"
+    )
+    print(f"  no-op unary RPC/s {noop_rate:8.1f}   errors {noop_errors}")
+    print(f"  ratio registrations/no-op: {rate / noop_rate:.2f} (target >= 0.3)")
+
+
+if __name__ == "__main__":
+    main()

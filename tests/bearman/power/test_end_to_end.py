@@ -1,0 +1,84 @@
+"""Admin request → broker → real `celery worker` process → virtual BMC over UDP → database."""
+
+import signal
+import time
+
+import pytest
+from django.urls import reverse
+
+from bearman.models import OperationState, PowerOperation
+from bearman.services import node_set_bmc_password
+from tests.factories import NodeFactory
+
+from .helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
+from .worker import celery_worker, kill_worker, shared_broker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CHANGELIST = reverse("admin:bearman_node_changelist")
+WORKER_SETTINGS = {
+    "BEARMAN_BMC_TIMEOUT": "2",
+    "BEARMAN_POWER_RETRIES": "0",
+    "BEARMAN_POWER_OPERATION_SECONDS": "20",
+}
+
+
+@pytest.fixture
+def worker_env(tmp_path):
+    with shared_broker(tmp_path) as env:
+        yield {**env, **WORKER_SETTINGS}
+
+
+def ipmi_node(port):
+    node = NodeFactory(bmc_address="127.0.0.1", bmc_port=port, bmc_username=USER)
+    return node_set_bmc_password(node=node, password=PASSWORD, actor="test")
+
+
+def wait_until_finished(operation_id: int, seconds: float) -> PowerOperation:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        operation = PowerOperation.objects.get(pk=operation_id)
+        if operation.state in (OperationState.SUCCEEDED, OperationState.FAILED):
+            return operation
+        time.sleep(0.2)
+    return operation
+
+
+def test_admin_power_on_reaches_the_bmc_through_the_worker(admin_client, worker_env, tmp_path):
+    with virtual_bmcs(2) as port, celery_worker(worker_env, log=tmp_path / "worker.log"):
+        running, stopped = ipmi_node(port), ipmi_node(free_port_range(1))
+        form = {"action": "power_on", "_selected_action": [running.pk, stopped.pk]}
+        started = time.monotonic()
+        assert admin_client.post(CHANGELIST, form).status_code == 302
+        on = PowerOperation.objects.get(node=running)
+        failed = PowerOperation.objects.get(node=stopped)
+        on = wait_until_finished(on.pk, 30)
+        assert on.state == OperationState.SUCCEEDED, (on.error, (tmp_path / "worker.log"))
+        assert ipmitool(port, "chassis", "power", "status").strip() == "Chassis Power is on"
+        failed = wait_until_finished(failed.pk, 30)
+        assert failed.state == OperationState.FAILED
+        assert failed.error == f"BMC 127.0.0.1:{stopped.bmc_port} did not answer within 2 s"
+        assert time.monotonic() - started < 20
+    running.refresh_from_db()
+    assert running.power_state == "on"
+
+
+def test_a_worker_killed_mid_operation_never_leaves_it_running(worker_env, tmp_path):
+    # A BMC that never answers keeps the operation RUNNING for the whole BMC timeout.
+    silent = ipmi_node(free_port_range(1))
+    env = {**worker_env, "BEARMAN_BMC_TIMEOUT": "15", "BEARMAN_POWER_OPERATION_SECONDS": "5"}
+    env["BEARMAN_POWER_REAP_SECONDS"] = "1"
+    log = tmp_path / "worker.log"
+    with celery_worker(env, log=log) as first:
+        from bearman.services.power import power_action_request
+
+        operation = power_action_request(node=silent, action="on", actor="alice")
+        deadline = time.monotonic() + 30
+        while PowerOperation.objects.get(pk=operation.pk).state != OperationState.RUNNING:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)
+        kill_worker(first, signal.SIGKILL)
+    assert PowerOperation.objects.get(pk=operation.pk).state == OperationState.RUNNING
+    with celery_worker(env, beat=True, log=log):
+        operation = wait_until_finished(operation.pk, 60)
+    assert operation.state in (OperationState.SUCCEEDED, OperationState.FAILED)
+    assert operation.state == OperationState.SUCCEEDED or operation.error

@@ -1,0 +1,59 @@
+"""The power-state sync against virtual BMCs: batches, states, unreachable BMCs."""
+
+import pytest
+
+from bearman.models import Event, EventKind, OperationState, PowerOperation
+from bearman.services import node_set_bmc_password
+from bearman.services.power_sync import power_sync_batches, power_sync_nodes
+from bearman.states import NodeStatus
+from tests.bearman.power.helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
+from tests.factories import NodeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ipmi_node(port, **fields):
+    node = NodeFactory(
+        bmc_address="127.0.0.1",
+        bmc_port=port,
+        bmc_username=USER,
+        bmc_options={"timeout": 1},
+        **fields,
+    )
+    return node_set_bmc_password(node=node, password=PASSWORD, actor="test")
+
+
+def test_sync_stores_what_each_bmc_says_and_marks_silent_ones_unknown():
+    with virtual_bmcs(2) as port:
+        ipmitool(port + 1, "chassis", "power", "on")
+        off, on = ipmi_node(port, power_state="on"), ipmi_node(port + 1)
+        silent = ipmi_node(free_port_range(1), power_state="off")
+        busy = ipmi_node(port)
+        PowerOperation.objects.create(
+            node=busy, action="on", requested_by="alice", state=OperationState.RUNNING
+        )
+        report = power_sync_nodes(node_ids=[off.pk, on.pk, silent.pk, busy.pk])
+    assert report.seen == {off.pk: "off", on.pk: "on"}
+    assert "did not answer within 1 s" in report.failed[silent.pk]
+    for node, state in [(off, "off"), (on, "on"), (silent, "unknown"), (busy, "unknown")]:
+        node.refresh_from_db()
+        assert node.power_state == state, node
+    unknown = Event.objects.get(node=silent, kind=EventKind.POWER)
+    assert unknown.message.startswith("Power state unknown: BMC 127.0.0.1:")
+    assert (
+        Event.objects.get(node=off, kind=EventKind.POWER).message
+        == "Power state seen by the sync: on → off"
+    )
+    assert not Event.objects.filter(node=busy, kind=EventKind.POWER).exists()
+
+
+def test_batches_keep_the_nodes_of_one_bmc_together_and_skip_retired_nodes():
+    shared = [NodeFactory(bmc_address="10.0.0.1", bmc_port=623) for _ in range(3)]
+    others = [NodeFactory(bmc_address=f"10.0.1.{i}") for i in range(4)]
+    NodeFactory(bmc_address="10.0.2.1", status=NodeStatus.RETIRED)
+    NodeFactory(bmc_address=None)
+    batches = power_sync_batches(size=2)
+    assert sorted(pk for batch in batches for pk in batch) == sorted(
+        node.pk for node in shared + others
+    )
+    assert any({n.pk for n in shared} <= set(batch) for batch in batches)

@@ -1,0 +1,38 @@
+"""A registered node is READY once its BMC has answered a power call; not before."""
+
+import pytest
+
+from bearman.models import Node
+from bearman.services.power import power_action_request, power_operation_run
+from bearman.services.power_sync import power_sync_nodes
+from bearman.states import NodeStatus
+from tests.factories import NodeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_successful_power_call_makes_a_registered_node_ready():
+    node = NodeFactory(bmc_driver="fake", bmc_address="127.0.0.1")
+    operation = power_action_request(node=node, action="status", actor="system")
+    power_operation_run(operation_id=operation.pk)
+    node = Node.objects.get(pk=node.pk)
+    assert node.status == NodeStatus.READY
+    assert "answered: ready" in node.events.filter(kind="node_status").get().message
+
+
+def test_a_failed_power_call_leaves_it_registered():
+    # Nothing answers on 127.0.0.1:9 over IPMI: the call fails within the driver's timeout.
+    node = NodeFactory(bmc_address="127.0.0.1", bmc_port=9, bmc_options={"timeout": 1})
+    operation = power_action_request(node=node, action="status", actor="system")
+    power_operation_run(operation_id=operation.pk)
+    assert Node.objects.get(pk=node.pk).status == NodeStatus.REGISTERED
+
+
+def test_the_power_sync_makes_registered_nodes_ready_and_leaves_others_alone():
+    registered = NodeFactory(bmc_driver="fake", bmc_address="127.0.0.1")
+    maintenance = NodeFactory(
+        bmc_driver="fake", bmc_address="127.0.0.2", status=NodeStatus.MAINTENANCE
+    )
+    power_sync_nodes(node_ids=[registered.pk, maintenance.pk])
+    assert Node.objects.get(pk=registered.pk).status == NodeStatus.READY
+    assert Node.objects.get(pk=maintenance.pk).status == NodeStatus.MAINTENANCE
