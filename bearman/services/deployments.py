@@ -2,10 +2,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from bearman.ipxe.rendered import ipxe_render_on_commit
-from bearman.models import Baremetal, BondMode, EventKind, Node, Profile
+from bearman.models import Baremetal, EventKind, Node, Profile
 from bearman.states import DeployStatus
-from ipman.services import ip_allocate, ip_release
 
+from .addresses import service_addresses_lease, service_addresses_release
 from .events import event_record
 
 
@@ -27,7 +27,7 @@ def baremetal_create(
             deploy_started_at=timezone.now(),
         )
         baremetal.full_clean()
-        baremetal.addresses = _service_addresses(node=node)
+        baremetal.addresses = service_addresses_lease(node=node)
         baremetal.save()
         event_record(
             node=node,
@@ -45,7 +45,7 @@ def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
     node = baremetal.node
     with transaction.atomic():
         baremetal.delete()
-        ip_release(owner=service_owner(node))
+        service_addresses_release(node=node)
         event_record(
             node=node,
             kind=EventKind.DEPLOYMENT,
@@ -54,34 +54,3 @@ def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
             data={"hostname": baremetal.hostname},
         )
         ipxe_render_on_commit(uuids=[node.uuid])
-
-
-def service_owner(node: Node) -> str:
-    """Who holds a node's service addresses in IPman: the node, so a redeploy keeps them."""
-    return f"node/{node.uuid}/service"
-
-
-def _service_addresses(*, node: Node) -> list[dict]:
-    flavor = node.flavor
-    if flavor is None:
-        return []
-    interface = "bond0" if flavor.bond_mode != BondMode.NONE else _first_linked_nic(node)
-    addresses = []
-    for pool in flavor.service_pools:
-        held = ip_allocate(pool=pool, owner=service_owner(node))
-        addresses.append(
-            {
-                "interface": interface,
-                "address": held.address,
-                "prefix": held.prefix_length,
-                "gateway": held.gateway,
-                "vlan": held.vlan,
-                "pool": held.pool,
-            }
-        )
-    return addresses
-
-
-def _first_linked_nic(node: Node) -> str:
-    nics = node.facts.get("nics", []) if isinstance(node.facts, dict) else []
-    return next((nic.get("name", "") for nic in nics if nic.get("link")), "")
