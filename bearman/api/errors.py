@@ -24,6 +24,8 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),
     (errors.DeploymentNotPending, status.HTTP_409_CONFLICT, "deployment_not_pending"),
     (errors.ProfileInUse, status.HTTP_409_CONFLICT, "profile_in_use"),
+    (errors.PowerOperationInFlight, status.HTTP_409_CONFLICT, "power_operation_in_flight"),
+    (errors.PowerNotConfigured, status.HTTP_409_CONFLICT, "power_not_configured"),
     (ipman_errors.PoolExhausted, status.HTTP_409_CONFLICT, "pool_exhausted"),
     (ipman_errors.PoolInUse, status.HTTP_409_CONFLICT, "pool_in_use"),
     (ipman_errors.AddressInUse, status.HTTP_409_CONFLICT, "address_in_use"),

@@ -4,7 +4,16 @@ import django_filters
 from django_filters.widgets import BooleanWidget
 from rest_framework.filters import SearchFilter
 
-from bearman.models import Baremetal, Event, Node, Profile
+from bearman.models import (
+    Baremetal,
+    Event,
+    Node,
+    OperationState,
+    PowerAction,
+    PowerBulk,
+    PowerOperation,
+    Profile,
+)
 from bearman.states import DeployStatus, NodeStatus
 from bearman.validators import mac_search_term
 
@@ -66,3 +75,20 @@ class ProfileFilter(StrictFilterSet):
     class Meta:
         model = Profile
         fields = ["boot_method"]
+
+
+class PowerOperationFilter(StrictFilterSet):
+    node = django_filters.UUIDFilter(field_name="node__uuid", help_text="The node's system UUID.")
+    state = django_filters.MultipleChoiceFilter(choices=OperationState.choices)
+    action = django_filters.MultipleChoiceFilter(choices=PowerAction.choices)
+    bulk = django_filters.NumberFilter(
+        method="of_bulk", help_text="Only the operations of this bulk request."
+    )
+
+    class Meta:
+        model = PowerOperation
+        fields = ["requested_by"]
+
+    def of_bulk(self, queryset, name, value):
+        bulk = PowerBulk.objects.filter(pk=value).first()
+        return queryset.filter(pk__in=bulk.operation_ids if bulk else [])

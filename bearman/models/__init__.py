@@ -6,6 +6,7 @@ from .flavor import BondMode, Flavor
 from .node import BmcDriver, Node, PowerState
 from .notice import Notice, NoticeKind
 from .power import IN_FLIGHT, NOT_REPEATABLE, FakeBmc, OperationState, PowerAction, PowerOperation
+from .power_bulk import BulkState, PowerBulk
 from .profile import BootMethod, Profile
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "BondMode",
     "BootArtifact",
     "BootMethod",
+    "BulkState",
     "Event",
     "FakeBmc",
     "IN_FLIGHT",
@@ -27,6 +29,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "PowerAction",
+    "PowerBulk",
     "PowerOperation",
     "PowerState",
     "Profile",

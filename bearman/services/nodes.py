@@ -32,7 +32,15 @@ def node_set_facts(*, node: Node, facts: dict) -> Node:
 
 # What an operator may change on a node besides its status and BMC password.
 NODE_SETTINGS = frozenset(
-    {"flavor", "availability_zone", "bmc_driver", "bmc_address", "bmc_port", "bmc_username"}
+    {
+        "flavor",
+        "availability_zone",
+        "bmc_driver",
+        "bmc_address",
+        "bmc_port",
+        "bmc_username",
+        "bmc_options",
+    }
 )
 
 

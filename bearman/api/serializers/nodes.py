@@ -59,6 +59,7 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "bmc_address",
             "bmc_port",
             "bmc_username",
+            "bmc_options",
             "bmc_password",
             "bmc_password_set",
             "deployment",

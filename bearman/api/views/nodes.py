@@ -1,13 +1,21 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
 
 from bearman.api.filters import EventFilter, NodeFilter, NodeSearchFilter
-from bearman.api.serializers import EventSerializer, NodeSerializer
+from bearman.api.serializers import (
+    EventSerializer,
+    NodeSerializer,
+    PowerOperationSerializer,
+    PowerRequestSerializer,
+)
 from bearman.models import Event, Node
 from bearman.services import node_update
+from bearman.services.power import power_action_request
 
 # Any spelling of a system UUID: upper or lower case, with or without dashes.
 UUID_IN_PATH = "[^/]+"
@@ -29,11 +37,12 @@ class NodeViewSet(
     serializer_class = NodeSerializer
     lookup_field = "uuid"
     lookup_value_regex = UUID_IN_PATH
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "post", "head", "options"]
     filter_backends = [DjangoFilterBackend, NodeSearchFilter, OrderingFilter]
     filterset_class = NodeFilter
     search_fields = ["uuid", "serial", "bmc_address", "baremetal__hostname", "mac_addresses"]
     ordering_fields = ["uuid", "serial", "status", "power_state", "created_at", "updated_at"]
+    action_permissions = {"power": ["bearman.view_node", "bearman.operate_power"]}
 
     def perform_update(self, serializer):
         serializer.instance = node_update(
@@ -41,6 +50,19 @@ class NodeViewSet(
             actor=self.request.user.get_username(),
             **serializer.validated_data,
         )
+
+    @extend_schema(request=PowerRequestSerializer, responses={202: PowerOperationSerializer})
+    @action(detail=True, methods=["post"])
+    def power(self, request, uuid=None):
+        """Queue a power action for a worker (202); 409 while another one is in flight."""
+        asked = PowerRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        operation = power_action_request(
+            node=self.get_object(),
+            action=asked.validated_data["action"],
+            actor=request.user.get_username(),
+        )
+        return Response(PowerOperationSerializer(operation).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(parameters=[NODE_UUID])
