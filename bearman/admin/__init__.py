@@ -3,6 +3,7 @@ from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
 from .power import PowerOperationAdmin
+from .power_bulk import PowerBulkAdmin
 from .tokens import ApiTokenAdmin
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",
+    "PowerBulkAdmin",
     "PowerOperationAdmin",
     "ProfileAdmin",
 ]

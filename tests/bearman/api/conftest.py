@@ -14,6 +14,7 @@ ALL_PERMISSIONS = [
         ("bearman", "profile"),
         ("bearman", "baremetal"),
         ("bearman", "event"),
+        ("bearman", "poweroperation"),
         ("ipman", "pool"),
         ("ipman", "allocation"),
     ]

@@ -6,7 +6,9 @@ that carries it or a token.
 
 import pytest
 
+from bearman.models import BmcDriver, Node, PowerOperation
 from bearman.services import node_set_bmc_password
+from bearman.services.power_bulk import power_bulk_request
 from bearman.states import DeployStatus
 from tests.bearman.api.conftest import BMC_PASSWORD, error_of
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
@@ -36,6 +38,12 @@ ENDPOINTS = [
     ("get", "/api/v1/baremetals/{pk}/"),
     ("post", "/api/v1/baremetals/{pk}/redeploy/"),
     ("post", "/api/v1/baremetals/{pk}/release/"),
+    ("post", f"/api/v1/nodes/{UUID}/power/"),
+    ("get", "/api/v1/power-operations/"),
+    ("get", "/api/v1/power-operations/{operation}/"),
+    ("get", "/api/v1/power-operations/bulk/"),
+    ("post", "/api/v1/power-operations/bulk/"),
+    ("get", "/api/v1/power-operations/bulk/{bulk}/"),
 ]
 
 
@@ -52,6 +60,9 @@ INVALID = [
     ("patch", "/api/v1/profiles/noble/", {"append": "a\nb"}, "append"),
     ("get", "/api/v1/baremetals/", {"status": "asleep"}, "status"),
     ("post", "/api/v1/baremetals/", {"node": UUID, "profile": "noble"}, "hostname"),
+    ("post", f"/api/v1/nodes/{UUID}/power/", {"action": "on!"}, "action"),
+    ("get", "/api/v1/power-operations/", {"node": "x"}, "node"),
+    ("post", "/api/v1/power-operations/bulk/", {"action": "on", "nodes": ["x"]}, "nodes"),
 ]
 
 
@@ -61,8 +72,13 @@ def objects():
     FlavorFactory(name="compute", default_profile=profile)
     # Installed, so that it may be redeployed; its profile is not "noble", which may go.
     baremetal = BaremetalFactory(node__uuid=UUID, status=DeployStatus.INSTALLED)
-    node_set_bmc_password(node=baremetal.node, password=BMC_PASSWORD, actor="test")
-    return {"pk": baremetal.pk}
+    node = node_set_bmc_password(node=baremetal.node, password=BMC_PASSWORD, actor="test")
+    PowerOperation.objects.filter(node=node).delete()
+    Node.objects.filter(pk=node.pk).update(bmc_driver=BmcDriver.FAKE)
+    bulk = power_bulk_request(
+        nodes=[NodeFactory(bmc_driver=BmcDriver.FAKE)], action="status", actor="t"
+    )
+    return {"pk": baremetal.pk, "operation": bulk.operation_ids[0], "bulk": bulk.pk}
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
@@ -100,6 +116,8 @@ def test_allowed_requests_succeed_and_never_show_a_secret(operator, objects, met
             "hostname": "h2",
         },
         ("patch", f"/api/v1/nodes/{UUID}/"): {"bmc_username": "root"},
+        ("post", f"/api/v1/nodes/{UUID}/power/"): {"action": "status"},
+        ("post", "/api/v1/power-operations/bulk/"): {"action": "off", "nodes": [UUID]},
     }
     response = getattr(operator, method)(path.format(**objects), bodies.get((method, path), {}))
-    assert response.status_code in (200, 201, 204), response.content
+    assert response.status_code in (200, 201, 202, 204), response.content
