@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from .client import ApiClient
-from .commands import catalog, deployments, events, nodes, pools
+from .commands import catalog, deployments, events, nodes, pools, power
 from .config import config_path, load_config
 from .errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, ApiError, CliError
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_common_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (nodes, catalog, deployments, events, pools):
+    for module in (nodes, power, catalog, deployments, events, pools):
         module.add_commands(commands, common)
     return parser
 

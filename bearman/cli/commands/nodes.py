@@ -1,9 +1,11 @@
-"""bearman node list|show|set."""
+"""bearman node list|show|set (and power, in power.py)."""
 
 import getpass
 import sys
 
 from bearman.cli.output import emit
+
+from . import power
 
 NODE_COLUMNS = [
     ("UUID", "uuid"),
@@ -72,6 +74,8 @@ def add_commands(commands, common) -> None:
     )
     secret.add_argument("--clear-bmc-password", action="store_true")
     change.set_defaults(run=run_set)
+
+    power.add_node_command(verbs, common)
 
 
 def run_list(args, api) -> None:
