@@ -19,18 +19,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PROGRESS = re.compile(r"^power (\w+): (\d+)/(\d+) finished \((\d+) succeeded, (\d+) failed\)")
 
 
-@pytest.fixture
-def worker(tmp_path, settings):
-    settings.BEARMAN_POWER_BULK_POLL_SECONDS = 1
-    with shared_broker(tmp_path) as env:
+@pytest.fixture(scope="module")
+def worker(django_db_setup, tmp_path_factory):
+    """One real worker for the module, on the test database and a broker of its own."""
+    folder = tmp_path_factory.mktemp("worker")
+    with shared_broker(folder) as env:
         env = {
             **env,
             "BEARMAN_BMC_TIMEOUT": "1",
             "BEARMAN_POWER_RETRIES": "0",
             "BEARMAN_POWER_BULK_POLL_SECONDS": "1",
         }
-        with celery_worker(env, log=tmp_path / "worker.log"):
+        with celery_worker(env, log=folder / "worker.log"):
             yield
+
+
+@pytest.fixture(autouse=True)
+def _bulk_looks_every_second(settings):
+    settings.BEARMAN_POWER_BULK_POLL_SECONDS = 1
 
 
 def fake_nodes(count: int, **kwargs):
