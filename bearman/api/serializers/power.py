@@ -72,6 +72,7 @@ class PowerBulkRequestSerializer(JsonTypesMixin, serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         min_length=1,
+        max_length=10000,
         help_text="System UUIDs, any case.",
     )
     filter = NodeSelectionSerializer(required=False)
