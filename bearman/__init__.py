@@ -1,5 +1,3 @@
-# The Celery app loads with Django, so `shared_task` and `transaction.on_commit` enqueues
-# use its broker settings.
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""Bearman. Importing the package loads nothing: `bearman.cli` (the operator's CLI) lives
+here and must run without Django or Celery. The Celery app loads with Django, in
+`BearmanConfig.ready()`; `celery -A bearman` finds it in `bearman.celery`."""

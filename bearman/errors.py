@@ -37,6 +37,10 @@ class AgentTokenForbidden(BearmanError):
     """The token is valid, but for another node or deployment."""
 
 
+class ProfileInUse(BearmanError):
+    """A profile cannot be removed while deployments use it."""
+
+
 class PowerOperationInFlight(BearmanError):
     """The node already has a power operation queued or running: one at a time."""
 

@@ -9,6 +9,9 @@ admin.site.site_header = "Bearman"
 admin.site.site_title = "Bearman"
 admin.site.index_title = "Inventory and provisioning"
 
+# Under /api/ even a URL that matches nothing answers with the API's error body.
+handler404 = "bearman.api.errors.not_found"
+handler500 = "bearman.api.errors.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -20,6 +23,7 @@ urlpatterns = [
     path("ipxe/<str:uuid>", ipxe.node_script, name="ipxe-node"),
     path("artifacts/<str:name>", artifacts.artifact, name="artifact"),
     path("api/v1/ipman/", include("ipman.api.urls")),
+    path("api/v1/", include("bearman.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -75,6 +75,16 @@ def normalize_mac(value: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
+def mac_search_term(term: str) -> str:
+    """A search term as typed, or in the stored MAC form when it is a MAC in any spelling."""
+    if not any(separator in term for separator in ":-."):
+        return term  # bare hex may be a serial: leave it alone
+    try:
+        return normalize_mac(term)
+    except ValidationError:  # not a MAC: search it as typed
+        return term
+
+
 def validate_sha256(value: str) -> None:
     """64 lowercase hex digits, as sha256sum prints them."""
     if value and not SHA256_HEX.match(value):

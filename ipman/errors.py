@@ -1,6 +1,6 @@
 """IPman's exceptions: one base error, each named <Thing><Problem>; the message is for people.
 
-The REST API maps them to HTTP statuses in one place (`ipman.api.errors`); Bearman maps them
+The REST API maps them to HTTP statuses in one place (`bearman.api.errors`); Bearman maps them
 to its own (gRPC RESOURCE_EXHAUSTED for a full pool, and so on).
 """
 

@@ -35,7 +35,7 @@ def pool_get(*, pool: Pool | int | str) -> Pool:
 
 def pool_list_with_usage() -> QuerySet[Pool]:
     """Every pool, each with its allocation count in one query (`allocation_count`)."""
-    return Pool.objects.annotate(allocation_count=Count("allocations"))
+    return Pool.objects.annotate(allocation_count=Count("allocations")).order_by("name")
 
 
 def pool_usage(*, pool: Pool) -> PoolUsage:

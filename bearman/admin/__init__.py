@@ -3,12 +3,16 @@ from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
 from .power import PowerOperationAdmin
+from .power_bulk import PowerBulkAdmin
+from .tokens import ApiTokenAdmin
 
 __all__ = [
+    "ApiTokenAdmin",
     "BaremetalAdmin",
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",
+    "PowerBulkAdmin",
     "PowerOperationAdmin",
     "ProfileAdmin",
 ]

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -7,7 +6,7 @@ from bearman import facts
 from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import Node
 from bearman.services import node_set_bmc_password, node_transition
-from bearman.validators import normalize_mac
+from bearman.validators import mac_search_term
 
 from .deploy import deploy_default_profile
 from .display import html_table
@@ -102,17 +101,8 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # Operators paste MACs in whatever spelling their switch prints.
-        terms = [self._mac_or_term(term) for term in search_term.split()]
+        terms = [mac_search_term(term) for term in search_term.split()]
         return super().get_search_results(request, queryset, " ".join(terms))
-
-    @staticmethod
-    def _mac_or_term(term: str) -> str:
-        if not any(separator in term for separator in ":-."):
-            return term  # bare hex may be a serial: leave it alone
-        try:
-            return normalize_mac(term)
-        except ValidationError:  # not a MAC: search it as typed
-            return term
 
     def save_model(self, request, obj, form, change):
         actor = request.user.get_username()

@@ -1,7 +1,8 @@
 """Power in the admin: the operations list, and the node list's and node page's actions.
 
-Every button only records and queues an operation (power_action_request); the worker
-talks to the BMC, never the web request.
+Every button only records and queues an operation (power_action_request); the node
+list's actions go through the bulk guard rails (power_bulk_request). The worker talks to
+the BMC, never the web request.
 """
 
 from django.contrib import admin, messages
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 from bearman.errors import PowerNotConfigured, PowerOperationInFlight
 from bearman.models import Node, PowerAction, PowerOperation
 from bearman.services.power import power_action_request
+from bearman.services.power_bulk import power_bulk_request
 
 from .display import html_table
 
@@ -71,6 +73,34 @@ def request_power(request, nodes, action: PowerAction) -> None:
             queued.append(power_action_request(node=node, action=action, actor=actor).pk)
         except (PowerOperationInFlight, PowerNotConfigured) as error:
             refused.append(str(error))
+    _report(request, action, queued, refused)
+
+
+def request_power_bulk(request, nodes, action: PowerAction) -> None:
+    """The node list's actions: in batches that stop once too many fail, as the API's."""
+    bulk = power_bulk_request(nodes=list(nodes), action=action, actor=request.user.get_username())
+    later = len(bulk.node_ids) - bulk.queued_count
+    if not later:
+        _report(request, action, bulk.operation_ids, [r["error"] for r in bulk.refused])
+        return
+    messages.success(
+        request,
+        format_html(
+            "{}: {} operations queued; the other {} follow in batches of {} unless more than "
+            '{}% fail. <a href="{}">Watch them</a>.',
+            action.label,
+            len(bulk.operation_ids),
+            later,
+            bulk.batch_size,
+            bulk.max_failure_percent,
+            reverse("admin:bearman_powerbulk_change", args=[bulk.pk]),
+        ),
+    )
+    for refusal in bulk.refused:
+        messages.error(request, f"{action.label} refused: {refusal['error']}")
+
+
+def _report(request, action: PowerAction, queued: list[int], refused: list[str]) -> None:
     if queued:
         messages.success(
             request,
@@ -88,7 +118,7 @@ def request_power(request, nodes, action: PowerAction) -> None:
 
 def _bulk_action(action: PowerAction):
     def run(modeladmin, request, queryset):
-        request_power(request, queryset, action)
+        request_power_bulk(request, queryset, action)
 
     run.__name__ = f"power_{action.value}"
     return admin.action(description=action.label, permissions=["operate_power"])(run)

@@ -1,9 +1,16 @@
 """Everything that changes Bearman's data goes through a function here."""
 
-from .catalog import artifact_delete, artifact_store, profile_save
+from .catalog import (
+    artifact_delete,
+    artifact_store,
+    flavor_delete,
+    flavor_save,
+    profile_delete,
+    profile_save,
+)
 from .deployments import baremetal_create, baremetal_delete
 from .events import event_record
-from .nodes import node_set_bmc_password, node_set_facts
+from .nodes import node_set_bmc_password, node_set_facts, node_update
 from .transitions import baremetal_transition, node_transition
 
 __all__ = [
@@ -13,8 +20,12 @@ __all__ = [
     "baremetal_delete",
     "baremetal_transition",
     "event_record",
+    "flavor_delete",
+    "flavor_save",
     "node_set_bmc_password",
     "node_set_facts",
     "node_transition",
+    "node_update",
+    "profile_delete",
     "profile_save",
 ]

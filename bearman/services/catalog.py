@@ -7,9 +7,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError
 
+from bearman.errors import ProfileInUse
 from bearman.ipxe.rendered import ipxe_render_on_commit
-from bearman.models import Baremetal, BootArtifact, Profile
+from bearman.models import Baremetal, BootArtifact, Flavor, Profile
 
 CHUNK = 1024 * 1024
 
@@ -21,6 +23,31 @@ def profile_save(*, profile: Profile) -> Profile:
         uuids = Baremetal.objects.filter(profile=profile).values_list("node__uuid", flat=True)
         ipxe_render_on_commit(uuids=list(uuids))
     return profile
+
+
+def profile_delete(*, profile: Profile) -> None:
+    """Remove a profile no deployment uses; flavors that default to it lose their default."""
+    try:
+        with transaction.atomic():
+            profile.delete()
+    except ProtectedError as error:
+        hostnames = sorted(str(baremetal) for baremetal in error.protected_objects)
+        more = f" and {len(hostnames) - 10} more" if len(hostnames) > 10 else ""
+        raise ProfileInUse(
+            f"Profile {profile.name} is used by deployments {', '.join(hostnames[:10])}{more}; "
+            "release them first."
+        ) from None
+
+
+def flavor_save(*, flavor: Flavor) -> Flavor:
+    """Save a flavor (what a machine is for); nodes pick it up at their next deployment."""
+    flavor.save()
+    return flavor
+
+
+def flavor_delete(*, flavor: Flavor) -> None:
+    """Remove a flavor; its nodes keep running with no flavor."""
+    flavor.delete()
 
 
 def artifact_path(name: str) -> Path:

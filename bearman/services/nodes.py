@@ -5,6 +5,7 @@ from bearman.facts import fact_macs
 from bearman.models import EventKind, Node
 
 from .events import event_record
+from .transitions import node_transition
 
 
 def node_set_bmc_password(*, node: Node, password: str, actor: str) -> Node:
@@ -27,3 +28,55 @@ def node_set_facts(*, node: Node, facts: dict) -> Node:
     node.mac_addresses = " ".join(fact_macs(facts))
     node.save(update_fields=["facts", "mac_addresses", "updated_at"])
     return node
+
+
+# What an operator may change on a node besides its status and BMC password.
+NODE_SETTINGS = frozenset(
+    {
+        "flavor",
+        "availability_zone",
+        "bmc_driver",
+        "bmc_address",
+        "bmc_port",
+        "bmc_username",
+        "bmc_options",
+    }
+)
+
+
+def node_update(
+    *,
+    node: Node,
+    actor: str,
+    status: str | None = None,
+    bmc_password: str | None = None,
+    **settings,
+) -> Node:
+    """Change a node's settings, status and BMC password together: all of it, or nothing."""
+    unknown = set(settings) - NODE_SETTINGS
+    if unknown:
+        raise TypeError(f"node_update cannot change {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        if status is not None and status != node.status:
+            node_transition(node=node, to=status, actor=actor)
+        _apply_settings(node=node, settings=settings, actor=actor)
+        if bmc_password is not None:
+            node_set_bmc_password(node=node, password=bmc_password, actor=actor)
+    return node
+
+
+def _apply_settings(*, node: Node, settings: dict, actor: str) -> None:
+    changes = {f: (getattr(node, f), v) for f, v in settings.items() if getattr(node, f) != v}
+    if not changes:
+        return
+    for field, (_, new) in changes.items():
+        setattr(node, field, new)
+    node.save(update_fields=[*changes, "updated_at"])
+    described = "; ".join(f"{field} {old} → {new}" for field, (old, new) in changes.items())
+    event_record(
+        node=node,
+        kind=EventKind.NOTE,
+        message=f"Settings changed: {described}",
+        actor=actor,
+        data={"changes": {field: [str(old), str(new)] for field, (old, new) in changes.items()}},
+    )

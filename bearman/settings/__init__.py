@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .agent import *  # noqa: F403
 from .agent import reflection_default
-from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
+from .api import *  # noqa: F403
 from .boot import *  # noqa: F403
 from .celery import *  # noqa: F403 (CELERY_* and BEARMAN_POWER_* settings)
 from .database import database_config
@@ -76,7 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "bearman.apps.BearmanConfig",
     "ipman.apps.IpmanConfig",
 ]

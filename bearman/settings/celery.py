@@ -31,6 +31,12 @@ BEARMAN_POWER_REAP_SECONDS = env_int("BEARMAN_POWER_REAP_SECONDS", 60, minimum=1
 BEARMAN_POWER_SYNC_SECONDS = env_int("BEARMAN_POWER_SYNC_SECONDS", 300)
 # Nodes per sync task: tasks spread over the worker's processes (its concurrency).
 BEARMAN_POWER_SYNC_BATCH = env_int("BEARMAN_POWER_SYNC_BATCH", 50, minimum=1)
+# Bulk power (admin actions, the API, the CLI): nodes queued at a time, and the share of
+# finished operations that may fail before no further batch is queued.
+BEARMAN_POWER_BULK_BATCH_SIZE = env_int("BEARMAN_POWER_BULK_BATCH_SIZE", 50, minimum=1)
+BEARMAN_POWER_BULK_MAX_FAILURE_PERCENT = env_int("BEARMAN_POWER_BULK_MAX_FAILURE_PERCENT", 10)
+# How often a running bulk request looks whether its batch has finished.
+BEARMAN_POWER_BULK_POLL_SECONDS = env_int("BEARMAN_POWER_BULK_POLL_SECONDS", 2, minimum=1)
 # Driver defaults; a node's BMC options override them.
 BEARMAN_BMC_TIMEOUT = env_int("BEARMAN_BMC_TIMEOUT", 10, minimum=1)
 BEARMAN_POWER_WAIT_SECONDS = env_int("BEARMAN_POWER_WAIT_SECONDS", 60, minimum=1)

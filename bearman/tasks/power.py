@@ -13,6 +13,7 @@ from bearman.services.power import (
     power_operation_run,
     power_operations_reap,
 )
+from bearman.services.power_bulk import power_bulk_advance as power_bulk_advance_service
 from bearman.services.power_sync import power_sync_batches, power_sync_nodes
 
 log = logging.getLogger(__name__)
@@ -68,3 +69,9 @@ def power_sync_batch(node_ids: list[int]) -> None:
     """Refresh the power state of a batch of nodes."""
     report = power_sync_nodes(node_ids=node_ids)
     log.info("power sync: %d seen, %d unreachable", len(report.seen), len(report.failed))
+
+
+@shared_task(name="bearman.tasks.power_bulk_advance", acks_late=True)
+def power_bulk_advance(bulk_id: int) -> None:
+    """Queue a bulk request's next batch once its last one has finished (it calls again)."""
+    power_bulk_advance_service(bulk_id=bulk_id)

@@ -19,7 +19,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from bearman import celery_app
+from bearman.celery import app as celery_app
 from tests.conftest import IN_CI
 
 from .helpers import ROOT

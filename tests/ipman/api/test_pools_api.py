@@ -84,7 +84,7 @@ def test_create_read_update_and_delete_a_pool(operator):
 def test_bad_input_gets_400_with_field_errors(operator, overrides, field, message):
     response = operator.post(POOLS, new_pool(**overrides))
     assert response.status_code == 400
-    assert message in str(response.data[field])
+    assert message in str(response.data["error"]["fields"][field])
     assert not Pool.objects.exists()
 
 
@@ -92,7 +92,9 @@ def test_an_overlapping_pool_gets_400_naming_the_other(operator):
     PoolFactory(name="svc-az1", network="10.50.0.0/24")
     response = operator.post(POOLS, new_pool())
     assert response.status_code == 400
-    assert response.data["network"] == ["10.50.0.0/26 overlaps pool svc-az1 (10.50.0.0/24)."]
+    assert response.data["error"]["fields"]["network"] == [
+        "10.50.0.0/26 overlaps pool svc-az1 (10.50.0.0/24)."
+    ]
 
 
 def test_a_pool_in_use_keeps_its_network_and_is_not_deleted(operator):
@@ -101,10 +103,13 @@ def test_a_pool_in_use_keeps_its_network_and_is_not_deleted(operator):
     url = f"{POOLS}{pool.pk}/"
     moved = operator.patch(url, {"network": "10.70.0.0/24", "gateway": None})
     assert moved.status_code == 400
-    assert "cannot change while the pool has 1 allocations" in moved.data["network"][0]
+    assert (
+        "cannot change while the pool has 1 allocations"
+        in moved.data["error"]["fields"]["network"][0]
+    )
     deleted = operator.delete(url)
     assert deleted.status_code == 409
-    assert deleted.data["detail"] == (
+    assert deleted.data["error"]["message"] == (
         "Pool ipmi-az1 has 1 allocations: release them before deleting it."
     )
     assert Pool.objects.get().network == "10.50.0.0/24"
@@ -132,7 +137,7 @@ def test_allocating_from_a_full_pool_answers_409_naming_it(operator):
     assert operator.post(url, {"owner": "node/1"}).status_code == 201
     full = operator.post(url, {"owner": "node/2"})
     assert full.status_code == 409
-    assert full.data["detail"].startswith("Pool ipmi-az1 (10.50.0.0/30) is full")
+    assert full.data["error"]["message"].startswith("Pool ipmi-az1 (10.50.0.0/30) is full")
 
 
 @pytest.mark.parametrize(
@@ -148,7 +153,7 @@ def test_allocating_with_a_bad_owner_answers_400(operator, body, field):
     pool = PoolFactory()
     response = operator.post(f"{POOLS}{pool.pk}/allocate/", body)
     assert response.status_code == 400
-    assert field in response.data
+    assert field in response.data["error"]["fields"]
     assert not Allocation.objects.exists()
 
 
@@ -180,11 +185,11 @@ def test_reserve_answers_201_then_200_and_409_or_400_on_conflicts(operator):
     assert operator.post(url, body).status_code == 201
     assert operator.post(url, body).status_code == 200
     taken = operator.post(url, {"owner": "vip/web", "address": "10.50.0.100"})
-    assert (taken.status_code, taken.data["detail"]) == (
+    assert (taken.status_code, taken.data["error"]["message"]) == (
         409,
         "10.50.0.100 in pool svc is held by vip/api.",
     )
     gateway = operator.post(url, {"owner": "vip/web", "address": "10.50.0.1"})
     assert gateway.status_code == 400
-    assert gateway.data["address"][0].startswith("10.50.0.1 is the gateway")
+    assert gateway.data["error"]["fields"]["address"][0].startswith("10.50.0.1 is the gateway")
     assert operator.post(url, {"owner": "vip/web", "address": "nope"}).status_code == 400

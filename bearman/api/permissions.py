@@ -1,17 +1,23 @@
+"""Who may do what: Django's model permissions, reading included, and power."""
+
 from rest_framework.permissions import DjangoModelPermissions
+
+READ = ["%(app_label)s.view_%(model_name)s"]
+OPERATE_POWER = "bearman.operate_power"
 
 
 class ModelPermissions(DjangoModelPermissions):
-    """Django model permissions for every method, reads included (view_<model>).
+    """Model permissions where reading needs `view_<model>` too.
 
-    A view's custom actions name the permissions they need in `action_permissions`, e.g.
-    allocating from a pool needs ipman.add_allocation, not a right to change the pool.
+    An action that is neither read nor plain write names what it needs in the view's
+    `action_permissions` (e.g. power needs `bearman.operate_power`).
     """
 
     perms_map = {
         **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "GET": READ,
+        "HEAD": READ,
+        "OPTIONS": READ,
     }
 
     def has_permission(self, request, view):

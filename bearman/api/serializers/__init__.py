@@ -1,0 +1,24 @@
+from .baremetals import BaremetalSerializer
+from .catalog import FlavorSerializer, ProfileSerializer
+from .events import EventSerializer
+from .nodes import NodeSerializer
+from .power import (
+    PowerBulkRequestSerializer,
+    PowerBulkSerializer,
+    PowerDryRunSerializer,
+    PowerOperationSerializer,
+    PowerRequestSerializer,
+)
+
+__all__ = [
+    "BaremetalSerializer",
+    "EventSerializer",
+    "FlavorSerializer",
+    "NodeSerializer",
+    "PowerBulkRequestSerializer",
+    "PowerBulkSerializer",
+    "PowerDryRunSerializer",
+    "PowerOperationSerializer",
+    "PowerRequestSerializer",
+    "ProfileSerializer",
+]

@@ -1,0 +1,61 @@
+"""Flavors and Profiles: what operators define once."""
+
+from rest_framework import serializers
+
+from bearman.models import BootArtifact, Flavor, Profile
+
+from .validation import JsonTypesMixin, ModelRulesMixin
+
+
+class FlavorSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSerializer):
+    default_profile = serializers.SlugRelatedField(
+        slug_field="name", queryset=Profile.objects.all(), allow_null=True, required=False
+    )
+    service_pools = serializers.ListField(
+        child=serializers.CharField(min_length=1, max_length=64),
+        required=False,
+        help_text="IPman pool names the deployments' service addresses come from.",
+    )
+
+    class Meta:
+        model = Flavor
+        fields = [
+            "name",
+            "description",
+            "default_profile",
+            "service_pools",
+            "vlan",
+            "bond_mode",
+            "bond_options",
+        ]
+
+
+class ProfileSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSerializer):
+    """The kernel as a URL or an uploaded artifact (by name); the initrd likewise, or none."""
+
+    kernel_artifact = serializers.SlugRelatedField(
+        slug_field="name", queryset=BootArtifact.objects.all(), allow_null=True, required=False
+    )
+    initrd_artifact = serializers.SlugRelatedField(
+        slug_field="name", queryset=BootArtifact.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            "name",
+            "description",
+            "boot_method",
+            "kernel_url",
+            "kernel_artifact",
+            "kernel_sha256",
+            "initrd_url",
+            "initrd_artifact",
+            "initrd_sha256",
+            "append",
+            "install_script",
+            "created_at",
+            "updated_at",
+        ]
+        # A script is stored byte for byte, its final newline included.
+        extra_kwargs = {"install_script": {"trim_whitespace": False}}

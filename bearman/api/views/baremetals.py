@@ -1,0 +1,52 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from bearman.api.filters import BaremetalFilter
+from bearman.api.serializers import BaremetalSerializer
+from bearman.models import Baremetal
+from bearman.services import baremetal_create, baremetal_delete, baremetal_transition
+from bearman.states import DeployStatus
+
+
+class BaremetalViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Deployments: create one to deploy a node; `redeploy` and `release` it later."""
+
+    queryset = Baremetal.objects.select_related("node", "profile")
+    serializer_class = BaremetalSerializer
+    filterset_class = BaremetalFilter
+    search_fields = ["hostname", "node__uuid", "node__serial"]
+    ordering_fields = ["hostname", "status", "created_at", "updated_at"]
+    action_permissions = {
+        "redeploy": ["bearman.change_baremetal"],
+        "release": ["bearman.delete_baremetal"],
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = baremetal_create(
+            actor=self.request.user.get_username(), **serializer.validated_data
+        )
+
+    @extend_schema(request=None, responses=BaremetalSerializer)
+    @action(detail=True, methods=["post"])
+    def redeploy(self, request, pk=None):
+        """Start the deployment over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR."""
+        baremetal = baremetal_transition(
+            baremetal=self.get_object(),
+            to=DeployStatus.DEPLOY_START,
+            actor=request.user.get_username(),
+        )
+        return Response(self.get_serializer(baremetal).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Forget the deployment; the node boots as idle from then on."""
+        baremetal_delete(baremetal=self.get_object(), actor=request.user.get_username())
+        return Response(status=status.HTTP_204_NO_CONTENT)

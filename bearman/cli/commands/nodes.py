@@ -1,0 +1,128 @@
+"""bearman node list|show|set (and power, in power.py)."""
+
+import getpass
+import sys
+
+from bearman.cli.output import emit
+
+from . import power
+
+NODE_COLUMNS = [
+    ("UUID", "uuid"),
+    ("SERIAL", "serial"),
+    ("FLAVOR", "flavor"),
+    ("AZ", "availability_zone"),
+    ("STATUS", "status"),
+    ("POWER", "power_state"),
+    ("BMC", "bmc_address"),
+    ("DEPLOYMENT", lambda n: _deployment(n)),
+]
+DETAIL_COLUMNS = [
+    ("uuid", "uuid"),
+    ("serial", "serial"),
+    ("vendor", "vendor"),
+    ("product", "product_name"),
+    ("flavor", "flavor"),
+    ("availability zone", "availability_zone"),
+    ("status", "status"),
+    ("power", "power_state"),
+    ("power seen at", "power_state_at"),
+    ("BMC", lambda n: f"{n['bmc_driver']} {n['bmc_address'] or '-'}:{n['bmc_port']}"),
+    ("BMC user", "bmc_username"),
+    ("BMC password", lambda n: "set" if n["bmc_password_set"] else "not set"),
+    ("deployment", lambda n: _deployment(n)),
+    ("last registered", "last_registered_at"),
+]
+NODE_STATUSES = ["registered", "ready", "maintenance", "retired", "error"]
+
+
+def add_commands(commands, common) -> None:
+    node = commands.add_parser("node", help="list, show, change and power nodes")
+    verbs = node.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    listing = verbs.add_parser("list", parents=[common], help="list nodes")
+    listing.add_argument("--status", action="append", choices=NODE_STATUSES, help="repeatable")
+    listing.add_argument("--zone", help="availability zone")
+    listing.add_argument("--flavor", help="flavor name")
+    listing.add_argument("--search", help="UUID, serial, BMC address, hostname or MAC")
+    listing.add_argument("--limit", type=int, help="at most this many nodes")
+    listing.set_defaults(run=run_list)
+
+    show = verbs.add_parser("show", parents=[common], help="show one node")
+    show.add_argument("uuid", help="system UUID, any case")
+    show.set_defaults(run=run_show)
+
+    change = verbs.add_parser(
+        "set",
+        parents=[common],
+        help="change a node's placement, status or BMC settings",
+        description="Change what is given; the rest stays. Status moves follow the state table.",
+    )
+    change.add_argument("uuid", help="system UUID, any case")
+    change.add_argument("--flavor", help="flavor name ('' for none)")
+    change.add_argument("--zone", dest="availability_zone", help="availability zone")
+    change.add_argument("--status", choices=NODE_STATUSES)
+    change.add_argument("--bmc-driver", choices=["ipmi", "redfish", "fake"])
+    change.add_argument("--bmc-address", help="IPv4 or IPv6 address of the BMC")
+    change.add_argument("--bmc-port", type=int)
+    change.add_argument("--bmc-user", dest="bmc_username")
+    secret = change.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--bmc-password",
+        action="store_true",
+        help="ask for a new BMC password (read from stdin when it is not a terminal)",
+    )
+    secret.add_argument("--clear-bmc-password", action="store_true")
+    change.set_defaults(run=run_set)
+
+    power.add_node_command(verbs, common)
+
+
+def run_list(args, api) -> None:
+    params = {
+        "status": args.status,
+        "availability_zone": args.zone,
+        "flavor": args.flavor,
+        "search": args.search,
+    }
+    emit(
+        list(api.each("/api/v1/nodes/", params, args.limit)),
+        as_json=args.json,
+        columns=NODE_COLUMNS,
+    )
+
+
+def run_show(args, api) -> None:
+    emit(api.get(f"/api/v1/nodes/{args.uuid}/"), as_json=args.json, columns=DETAIL_COLUMNS)
+
+
+def run_set(args, api) -> None:
+    fields = (
+        "availability_zone",
+        "status",
+        "bmc_driver",
+        "bmc_address",
+        "bmc_port",
+        "bmc_username",
+    )
+    changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
+    if args.flavor is not None:
+        changes["flavor"] = args.flavor or None
+    if args.bmc_password:
+        changes["bmc_password"] = _read_password()
+    elif args.clear_bmc_password:
+        changes["bmc_password"] = ""
+    node = api.patch(f"/api/v1/nodes/{args.uuid}/", changes)
+    emit(node, as_json=args.json, columns=DETAIL_COLUMNS)
+
+
+def _read_password() -> str:
+    """From a prompt, or the first line of stdin; never from the command line (ps shows it)."""
+    if sys.stdin.isatty():
+        return getpass.getpass("New BMC password: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _deployment(node: dict) -> str | None:
+    deployment = node.get("deployment")
+    return f"{deployment['hostname']} ({deployment['status']})" if deployment else None
