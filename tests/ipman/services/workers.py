@@ -29,14 +29,11 @@ def ready(_: int) -> int:
     return os.getpid()
 
 
-def allocate_until_full(pool_id: int, worker: int, batch: int, start_at: float) -> dict:
+def allocate_until_full(pool_id: int, worker: int, start_at: float) -> dict:
     """Allocate new owners until refused, then ask three times more; report every answer."""
-    from django.conf import settings
-
     from ipman.errors import PoolExhausted
     from ipman.services import ip_allocate
 
-    settings.IPMAN_WINDOW_BATCH = batch
     _wait_for(start_at)
     allocated, after_full = {}, []
     while len(after_full) < 4:
