@@ -4,16 +4,14 @@ The lowest free address is the lowest row of the free table (ipman.services.free
 the cursor's next position (ipman.services.cursor), mapped to an address by the pool's
 address space. One algorithm, run the way each database makes it safe and fast:
 
-- PostgreSQL: prepared statements, so no lock is held across a round trip. The common case,
-  a new owner and an empty free table, is one INSERT that draws from the cursor: nothing to
-  wait for, nothing to retry. Otherwise one statement returns the owner's address, or
-  claims the lowest free row nobody else is claiming (FOR UPDATE SKIP LOCKED: concurrent
-  claims take different rows instead of queueing), or draws from the cursor, and inserts.
-  ON CONFLICT DO NOTHING lets a drawn address already reserved by hand, or a row found
-  taken, be skipped instead of failing; the claim then draws again. Both statements lock the
-  pool's row FOR KEY SHARE (as their foreign-key check does anyway) and compare the version
-  of its address settings: a settings change, which locks the row FOR UPDATE, waits for the
-  claims in flight, and the claims after it see the new version and map positions afresh.
+- PostgreSQL: prepared statements, so no lock is held across a round trip, and no lock on
+  anything shared at all. The common case, a new owner and an empty free table, is one
+  INSERT that draws from the cursor: nothing to wait for, nothing to retry. Otherwise one
+  statement returns the owner's address, or claims the lowest free row nobody else is
+  claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
+  queueing), or draws from the cursor, and inserts. ON CONFLICT DO NOTHING lets an address
+  reserved by hand, or a free row found taken, be skipped instead of failing; the claim
+  then tries again. So does a claim whose cursor a settings change retired.
 - SQLite: one writer at a time (IMMEDIATE transactions, bearman/settings/database.py), so
   the same steps as plain queries inside one transaction are just as safe.
 
@@ -25,7 +23,7 @@ import contextlib
 import ipaddress
 import weakref
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from ipman.errors import PoolExhausted
 from ipman.models import Allocation, FreeAddress, Pool
@@ -35,10 +33,10 @@ from ipman.space import MAX_POSITIONS
 from .cursor import cursor_sequence
 from .free import free_after_nothing, free_return, pool_lock
 
-ALLOCATION, FREE, POOL = (model._meta.db_table for model in (Allocation, FreeAddress, Pool))
-# $1 pool id, $2 owner, $3 note, $4 cursor sequence, $5-$7 the space's segments (first
-# position, first address, size), $8 the version of the settings they come from.
-PARAMETERS = "bigint, varchar, varchar, text, bigint[], inet[], bigint[], integer"
+ALLOCATION, FREE = Allocation._meta.db_table, FreeAddress._meta.db_table
+# $1 pool id, $2 owner, $3 note, $4 the cursor's sequence, $5-$7 the segments of the
+# pool's address space: first position, first address, size.
+PARAMETERS = "bigint, varchar, varchar, text, bigint[], inet[], bigint[]"
 DRAW = """
     SELECT segment.first + (drawn.position - segment.start) AS address
     FROM (SELECT nextval($4::regclass) AS position {gate}) AS drawn
@@ -52,33 +50,24 @@ WHERE NOT EXISTS (SELECT FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2)
     -- Written to read the (pool, position) index, even in a generic plan.
     AND (SELECT position FROM {FREE} WHERE pool_id = $1 ORDER BY pool_id, position LIMIT 1)
         IS NULL
-    AND (SELECT version FROM {POOL} WHERE id = $1 FOR KEY SHARE) = $8
 ON CONFLICT DO NOTHING
 RETURNING host(address)
 """
 CLAIM_STATEMENT = f"""
-WITH pool AS (
-    SELECT version FROM {POOL} WHERE id = $1 FOR KEY SHARE
-), held AS (
+WITH held AS (
     SELECT address FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2
 ), reused AS (
     DELETE FROM {FREE} WHERE ctid = (
         SELECT ctid FROM {FREE}
         WHERE pool_id = $1 AND NOT EXISTS (SELECT FROM held)
-            AND (SELECT version FROM pool) = $8
-        ORDER BY position LIMIT 1
+        ORDER BY pool_id, position LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
     RETURNING address
 ), chosen AS (
     SELECT address FROM reused
     UNION ALL
-    {
-    DRAW.format(
-        gate='''WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)
-        AND (SELECT version FROM pool) = $8'''
-    )
-}
+    {DRAW.format(gate="WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)")}
 ), inserted AS (
     INSERT INTO {ALLOCATION} (pool_id, address, owner, note, created_at)
     SELECT $1, address, $2, $3, now() FROM chosen
@@ -86,7 +75,7 @@ WITH pool AS (
     RETURNING address
 )
 SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
-       (SELECT host(address) FROM chosen), (SELECT version FROM pool)
+       (SELECT host(address) FROM chosen)
 """
 STATEMENTS = {"ipman_fresh": FRESH_STATEMENT, "ipman_claim": CLAIM_STATEMENT}
 
@@ -117,20 +106,28 @@ def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
 
 
 def _claim_postgresql(pool: Pool, owner: str, note: str):
-    arguments = [pool.pk, owner, note, cursor_sequence(pool.pk), *_segments(pool), pool.version]
-    with _statement_savepoint():
-        fresh = _execute("ipman_fresh", arguments)
-    if fresh:
-        return fresh[0], True
-    with _statement_savepoint():
-        held, inserted, chosen, version = _execute("ipman_claim", arguments)
+    arguments = [pool.pk, owner, note, cursor_sequence(pool), *_segments(pool)]
+    try:
+        with _statement_savepoint():
+            fresh = _execute("ipman_fresh", arguments)
+        if fresh:
+            return fresh[0], True
+        with _statement_savepoint():
+            held, inserted, chosen = _execute("ipman_claim", arguments)
+    except DatabaseError:
+        if _settings_changed(pool):
+            return AGAIN  # its cursor was retired: map positions by the new settings
+        raise
     if held or inserted:
         return (held, False) if held else (inserted, True)
-    if version != pool.version:
-        return AGAIN
     if chosen:
         return _lost_race(pool, owner, chosen)
     return None  # nothing free, as far as this claim could see
+
+
+def _settings_changed(pool: Pool) -> bool:
+    current = Pool.objects.filter(pk=pool.pk).values_list("version", flat=True).first()
+    return current != pool.version
 
 
 def _execute(name: str, arguments: list) -> tuple | None:
@@ -140,10 +137,7 @@ def _execute(name: str, arguments: list) -> tuple | None:
             for statement_name, statement in STATEMENTS.items():
                 cursor.execute(f"PREPARE {statement_name} ({PARAMETERS}) AS {statement}")
             _prepared_on.add(session)
-        cursor.execute(
-            f"EXECUTE {name} (%s, %s, %s, %s, %s, %s::inet[], %s, %s)",
-            arguments,
-        )
+        cursor.execute(f"EXECUTE {name} (%s, %s, %s, %s, %s, %s::inet[], %s)", arguments)
         return cursor.fetchone()
 
 

@@ -10,18 +10,17 @@ that finds it taken drops the row). It runs when the cursor reaches the end of t
 "the pool is full" is said only once every lost position has been offered again; each
 position is swept once, so later refusals cost nothing.
 
-Every change here holds the pool's row lock, FOR NO KEY UPDATE (allocations in flight take
-FOR KEY SHARE for their foreign-key checks, which it lets through): releases, reservations,
-sweeps and settings changes of one pool take turns; other pools are not touched.
+Every change here holds the pool's row lock, FOR NO KEY UPDATE (claims never lock the pool,
+and their foreign-key checks take FOR KEY SHARE, which it lets through): releases,
+reservations, sweeps and settings changes of one pool take turns; other pools go on.
 """
 
 from django.db import connection, transaction
-from django.db.models import F
 
 from ipman.errors import PoolNotFound
 from ipman.models import Allocation, FreeAddress, Pool
 
-from .cursor import cursor_move, cursor_position
+from .cursor import cursor_position
 
 CHUNK = 1000  # positions read or written per statement
 # A settings change frees the gaps between allocations up to the last one, unless that
@@ -80,19 +79,21 @@ def free_sweep(*, pool: Pool, until: int) -> None:
         pool.swept_through = until
 
 
-def free_rebuild(*, pool: Pool) -> None:
-    """After a locked pool's address settings changed: rebuild its free table and cursor."""
+def free_rebuild(*, pool: Pool) -> int:
+    """Free every gap between a locked pool's allocations, after its address settings changed.
+
+    Returns the position the new cursor starts at: just past the allocations.
+    """
     FreeAddress.objects.filter(pool=pool).delete()
     addresses = pool.allocations.values_list("address", flat=True)
     held = sorted(p for p in map(pool.space.position_of, addresses) if p is not None)
-    cursor = _rebuilt_cursor(held)
-    taken = set(held)
+    cursor, taken = _rebuilt_cursor(held), set(held)
     for start in range(0, cursor, CHUNK):
         batch = pool.space.slice(start, min(CHUNK, cursor - start))
         _insert(pool, [(p, str(a)) for p, a in batch if p not in taken])
-    cursor_move(pool=pool, position=cursor)
-    Pool.objects.filter(pk=pool.pk).update(swept_through=cursor, version=F("version") + 1)
-    pool.refresh_from_db(fields=["swept_through", "version", "next_position"])
+    Pool.objects.filter(pk=pool.pk).update(swept_through=cursor)
+    pool.swept_through = cursor
+    return cursor
 
 
 def _rebuilt_cursor(held: list[int]) -> int:

@@ -1,11 +1,11 @@
 from django.db import connection, transaction
 
-from ipman.errors import PoolInUse, PoolNotFound
+from ipman.errors import PoolInUse
 from ipman.models import Allocation, FreeAddress, Pool
 from ipman.models.pool import SPACE_FIELDS
 
-from .cursor import cursor_create, cursor_drop
-from .free import free_rebuild
+from .cursor import cursor_create, cursor_retire
+from .free import free_rebuild, pool_lock
 
 POOL_FIELDS = (
     "name",
@@ -66,47 +66,40 @@ def pool_update(*, pool: Pool, **changes) -> Pool:
     with transaction.atomic():
         if "network" in changes:
             _one_network_change_at_a_time()
-        # A new address space waits for the claims in flight, and holds new ones back, so
-        # the checks below (no allocations in the way of a new network) see them all.
-        locked = _lock_exclusively(pool) if new_space else _lock_for_settings(pool)
+        locked = pool_lock(pool_id=pool.pk)
+        if new_space:
+            # Waits for the claims in flight and holds new ones back, so the checks below
+            # (no allocations in the way of a new network) see every allocation there is.
+            _stop_claims(locked)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean()
-        locked.save(update_fields=[*changes, "updated_at"])
         if new_space:
-            free_rebuild(pool=locked)
+            locked.version += 1
+        locked.save(update_fields=[*changes, "version", "updated_at"])
+        if new_space:
+            cursor_create(pool=locked, position=free_rebuild(pool=locked))
     return locked
 
 
 def pool_delete(*, pool: Pool) -> None:
     """Delete a pool that has no allocations (PoolInUse otherwise)."""
     with transaction.atomic():
-        locked = _lock_exclusively(pool)
+        locked = pool_lock(pool_id=pool.pk)
+        _stop_claims(locked)
         held = Allocation.objects.filter(pool=locked).count()
         if held:
             raise PoolInUse(
                 f"Pool {locked.name} has {held} allocations: release them before deleting it."
             )
-        FreeAddress.objects.filter(pool=locked).delete()
-        cursor_drop(pool=locked)
         locked.delete()
 
 
-def _lock_exclusively(pool: Pool) -> Pool:
-    # FOR UPDATE, unlike the FOR NO KEY UPDATE of releases and sweeps, conflicts with the
-    # FOR KEY SHARE every claim holds on its pool until it commits.
-    return _locked(Pool.objects.select_for_update(), pool)
-
-
-def _lock_for_settings(pool: Pool) -> Pool:
-    return _locked(Pool.objects.select_for_update(no_key=True), pool)
-
-
-def _locked(queryset, pool: Pool) -> Pool:
-    locked = queryset.filter(pk=pool.pk).first()
-    if locked is None:
-        raise PoolNotFound(f"Pool {pool.name} does not exist (any more).")
-    return locked
+def _stop_claims(pool: Pool) -> None:
+    # Retiring the cursor waits for the claims drawing from it; emptying the free table
+    # waits for the claims holding its rows. Claims that come later find neither.
+    cursor_retire(pool=pool)
+    FreeAddress.objects.filter(pool=pool).delete()
 
 
 def _one_network_change_at_a_time() -> None:

@@ -8,10 +8,11 @@ import time
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from ipman.models import Allocation, FreeAddress
-from ipman.services import ip_allocate, ip_release
+from ipman.models import Allocation, FreeAddress, Pool
+from ipman.services import ip_allocate, ip_release, pool_update
 from ipman.services.free import pool_lock
 from tests.ipman.factories import PoolFactory
 
@@ -84,6 +85,20 @@ def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
         ("node/same/ipmi", "10.61.0.2")
     ]
     assert not FreeAddress.objects.filter(pool=pool, address="10.61.0.2").exists()
+
+
+def test_a_network_change_waits_for_an_allocation_in_flight_and_is_refused(processes, tmp_path):
+    pool = PoolFactory(network="10.64.0.0/24", gateway="10.64.0.1")
+    signal = tmp_path / "allocated"
+    arguments = (pool.pk, "node/slow", str(signal), 2)
+    holder = processes.apply_async(workers.allocate_and_hold, arguments)
+    deadline = time.time() + RESULT_TIMEOUT
+    while not signal.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    with pytest.raises(ValidationError, match="cannot change while the pool has 1 allocations"):
+        pool_update(pool=pool, network="10.65.0.0/24", gateway="10.65.0.1")
+    assert holder.get(RESULT_TIMEOUT) == "10.64.0.2"
+    assert Pool.objects.get(pk=pool.pk).network == "10.64.0.0/24"
 
 
 @pytest.mark.skipif(
