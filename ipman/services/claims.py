@@ -9,9 +9,9 @@ address space. One algorithm, run the way each database makes it safe and fast:
   INSERT that draws from the cursor: nothing to wait for, nothing to retry. Otherwise one
   statement returns the owner's address, or claims the lowest free row nobody else is
   claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
-  queueing), or draws from the cursor, and inserts. ON CONFLICT DO NOTHING lets an address
-  reserved by hand, or a free row found taken, be skipped instead of failing; the claim
-  then tries again. So does a claim whose cursor a settings change retired.
+  queueing), or draws from the cursor, and inserts; ON CONFLICT DO NOTHING there drops a
+  free row found taken instead of failing on it. A claim that meets an address reserved by
+  hand, or whose cursor a settings change retired, tries again.
 - SQLite: one writer at a time (IMMEDIATE transactions, bearman/settings/database.py), so
   the same steps as plain queries inside one transaction are just as safe.
 
@@ -23,7 +23,7 @@ import contextlib
 import ipaddress
 import weakref
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ipman.errors import PoolExhausted
 from ipman.models import Allocation, FreeAddress, Pool
@@ -50,7 +50,6 @@ WHERE NOT EXISTS (SELECT FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2)
     -- Written to read the (pool, position) index, even in a generic plan.
     AND (SELECT position FROM {FREE} WHERE pool_id = $1 ORDER BY pool_id, position LIMIT 1)
         IS NULL
-ON CONFLICT DO NOTHING
 RETURNING host(address)
 """
 CLAIM_STATEMENT = f"""
@@ -114,6 +113,10 @@ def _claim_postgresql(pool: Pool, owner: str, note: str):
             return fresh[0], True
         with _statement_savepoint():
             held, inserted, chosen = _execute("ipman_claim", arguments)
+    except IntegrityError:
+        # The same owner won an address meanwhile, or the drawn one was reserved by hand:
+        # the next attempt finds the owner's address, or draws the next one.
+        return AGAIN
     except DatabaseError:
         if _settings_changed(pool):
             return AGAIN  # its cursor was retired: map positions by the new settings
