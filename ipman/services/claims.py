@@ -20,7 +20,6 @@ holder of an address, or a second address for an owner, impossible.
 """
 
 import contextlib
-import ipaddress
 import weakref
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -83,8 +82,9 @@ STATEMENTS = {"ipman_fresh": FRESH_STATEMENT, "ipman_claim": CLAIM_STATEMENT}
 _prepared_on = weakref.WeakSet()
 
 
-# A claim's outcome when it must run again: it drew an address someone had reserved by hand,
-# found a free row already taken, or mapped positions by settings that have since changed.
+# A claim's outcome when it must run again: the same owner won an address meanwhile, or the
+# claim drew an address reserved by hand, found a free row already taken, or mapped
+# positions by settings that have since changed.
 AGAIN = "again"
 
 
@@ -149,7 +149,7 @@ def _segments(pool: Pool) -> tuple[list[int], list[str], list[int]]:
     segments = [s for s in pool.space.segments if s.position < MAX_POSITIONS]
     return (
         [s.position for s in segments],
-        [str(ipaddress.ip_address(s.first)) for s in segments],
+        [str(pool.space.address_of(s.first)) for s in segments],
         [min(s.size, MAX_POSITIONS - s.position) for s in segments],
     )
 
