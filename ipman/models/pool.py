@@ -47,7 +47,7 @@ class Pool(models.Model):
     # Allocation bookkeeping (ipman.services.cursor and ipman.services.free): the next
     # position never handed out (SQLite's cursor; PostgreSQL keeps it in a sequence), how far
     # the positions behind it were checked for lost ones, and the version of the address
-    # settings, which a claim compares with the settings it maps positions by.
+    # settings, which names the PostgreSQL cursor of those settings.
     next_position = models.BigIntegerField(default=0, editable=False)
     swept_through = models.BigIntegerField(default=0, editable=False)
     version = models.PositiveIntegerField(default=0, editable=False)
