@@ -1,0 +1,1 @@
+"""IPman: IP pools and allocations; its service API is ipman.services."""

@@ -176,7 +176,11 @@ class AddressSpace:
         if not 0 <= position < self.positions:
             raise IndexError(f"{self.network} has no position {position}")
         segment = self.segments[bisect.bisect_right(self._starts[0], position) - 1]
-        return ipaddress.ip_address(segment.first + position - segment.position)
+        return self.address_of(segment.first + position - segment.position)
+
+    def address_of(self, number: int) -> IPAddress:
+        """The address numbered `number` in the network's family (::5 is not 0.0.0.5)."""
+        return type(self.network.network_address)(number)
 
     def position_of(self, address: IPAddress | str) -> int | None:
         """The position of `address`, or None when the pool does not hand it out."""

@@ -2,13 +2,13 @@ from django.db import models
 
 
 class FreeAddress(models.Model):
-    """A free address in its pool's window, waiting to be claimed (see ipman.services.window).
+    """An address below its pool's cursor that is free again (see ipman.services.free).
 
-    Internal to IPman: the allocator claims the lowest position with FOR UPDATE SKIP LOCKED,
+    Internal to IPman: claims take the lowest position first, with FOR UPDATE SKIP LOCKED,
     so concurrent allocations from one pool each take a different row.
     """
 
-    # DO_NOTHING: ipman.services.pool_delete empties the window before the pool goes; the
+    # DO_NOTHING: ipman.services.pool_delete empties the free table before the pool goes; the
     # database constraint still refuses a pool deleted any other way while rows remain. The
     # unique constraint below starts with the pool and serves as its index.
     pool = models.ForeignKey(

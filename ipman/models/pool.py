@@ -44,12 +44,13 @@ class Pool(models.Model):
         help_text="Addresses (10.0.0.5), ranges (10.0.0.10-10.0.0.20) and subnets (10.0.0.16/28) "
         "never handed out.",
     )
-    # The free-address window (ipman.services.window): every free position up to
-    # materialized_through has a FreeAddress row, none below free_from; a claim at or past
-    # refill_at extends the window.
-    materialized_through = models.BigIntegerField(default=-1, editable=False)
-    free_from = models.BigIntegerField(default=0, editable=False)
-    refill_at = models.BigIntegerField(null=True, editable=False)
+    # Allocation bookkeeping (ipman.services.cursor and ipman.services.free): the next
+    # position never handed out (SQLite's cursor; PostgreSQL keeps it in a sequence), how far
+    # the positions behind it were checked for lost ones, and the version of the address
+    # settings, which names the PostgreSQL cursor of those settings.
+    next_position = models.BigIntegerField(default=0, editable=False)
+    swept_through = models.BigIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -36,7 +36,7 @@ owner holds one address per pool (unique constraints underneath every path); con
 allocations from one pool each claim their own free address instead of waiting for each other's
 commits, and pools never wait for each other; the cost of one allocation does not grow with how
 full the pool is.
-See ipman.services.claims and ipman.services.window for how.
+See ipman.services.claims, .cursor and .free for how.
 """
 
 from .allocations import ip_allocate, ip_allocate_for, ip_release, ip_reserve

@@ -3,12 +3,12 @@ from django.db import IntegrityError, transaction
 
 from ipman.assignment import Assignment
 from ipman.errors import AddressInUse, PoolExhausted, PoolNotFound
-from ipman.models import Allocation, FreeAddress, Pool, PoolPurpose
+from ipman.models import Allocation, Pool, PoolPurpose
 from ipman.selectors import pool_get, reservation_conflict
 from ipman.validators import clean_address, clean_note, clean_owner
 
 from .claims import claim_address
-from .window import pool_lock, window_return
+from .free import free_return, free_take, pool_lock
 
 
 def ip_allocate(*, pool: Pool | int | str, owner: str, note: str = "") -> Assignment:
@@ -57,7 +57,7 @@ def ip_release(*, owner: str, pool: Pool | int | str | None = None) -> list[str]
             locked = pool_lock(pool_id=pool_id)
             for allocation in Allocation.objects.filter(pool=locked, owner=owner):
                 allocation.delete()
-                window_return(pool=locked, address=allocation.address)
+                free_return(pool=locked, address=allocation.address)
                 released.append(allocation.address)
     return released
 
@@ -80,7 +80,7 @@ def ip_reserve(*, pool: Pool | int | str, address: str, owner: str, note: str = 
 def _take(pool: Pool, address: str, owner: str, note: str) -> None:
     # A claim in flight may hold the address's free row: the delete waits for it, and if it
     # took the address, the insert below hits the unique constraint.
-    FreeAddress.objects.filter(pool=pool, position=pool.space.position_of(address)).delete()
+    free_take(pool=pool, address=address)
     try:
         with transaction.atomic():
             Allocation.objects.create(pool=pool, address=address, owner=owner, note=note)

@@ -1,10 +1,11 @@
 from django.db import connection, transaction
 
 from ipman.errors import PoolInUse
-from ipman.models import Allocation, Pool
+from ipman.models import Allocation, FreeAddress, Pool
 from ipman.models.pool import SPACE_FIELDS
 
-from .window import pool_lock, window_clear, window_extend
+from .cursor import cursor_create, cursor_retire
+from .free import free_rebuild, pool_lock
 
 POOL_FIELDS = (
     "name",
@@ -35,7 +36,7 @@ def pool_create(
     reserved: list[str] | tuple[str, ...] = (),
     description: str = "",
 ) -> Pool:
-    """Create a pool (validated; its network overlaps no other) with its first free addresses."""
+    """Create a pool (validated; its network overlaps no other's) ready to hand out."""
     pool = Pool(
         name=name,
         network=network,
@@ -52,30 +53,32 @@ def pool_create(
         _one_network_change_at_a_time()
         pool.full_clean()
         pool.save()
-        window_extend(pool=pool)
+        cursor_create(pool=pool)
     return pool
 
 
 def pool_update(*, pool: Pool, **changes) -> Pool:
-    """Change a pool's settings; a change to its addresses rebuilds its free addresses."""
+    """Change a pool's settings; new address settings apply to every allocation after."""
     unknown = set(changes) - set(POOL_FIELDS)
     if unknown:
         raise TypeError(f"pool_update() cannot change {', '.join(sorted(unknown))}")
+    new_space = any(field in changes for field in SPACE_FIELDS)
     with transaction.atomic():
         if "network" in changes:
             _one_network_change_at_a_time()
         locked = pool_lock(pool_id=pool.pk)
-        new_space = any(field in changes for field in SPACE_FIELDS)
         if new_space:
-            # Emptied first: claims in flight finish, none start, so the checks below
-            # (allocations in the way of a new network) see every allocation there will be.
-            window_clear(pool=locked)
+            # Waits for the claims in flight and holds new ones back, so the checks below
+            # (no allocations in the way of a new network) see every allocation there is.
+            _stop_claims(locked)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean()
-        locked.save(update_fields=[*changes, "updated_at"])
         if new_space:
-            window_extend(pool=locked)
+            locked.version += 1
+        locked.save(update_fields=[*changes, "version", "updated_at"])
+        if new_space:
+            cursor_create(pool=locked, position=free_rebuild(pool=locked))
     return locked
 
 
@@ -83,13 +86,20 @@ def pool_delete(*, pool: Pool) -> None:
     """Delete a pool that has no allocations (PoolInUse otherwise)."""
     with transaction.atomic():
         locked = pool_lock(pool_id=pool.pk)
-        window_clear(pool=locked)
+        _stop_claims(locked)
         held = Allocation.objects.filter(pool=locked).count()
         if held:
             raise PoolInUse(
                 f"Pool {locked.name} has {held} allocations: release them before deleting it."
             )
         locked.delete()
+
+
+def _stop_claims(pool: Pool) -> None:
+    # Retiring the cursor waits for the claims drawing from it; emptying the free table
+    # waits for the claims holding its rows. Claims that come later find neither.
+    cursor_retire(pool=pool)
+    FreeAddress.objects.filter(pool=pool).delete()
 
 
 def _one_network_change_at_a_time() -> None:

@@ -43,6 +43,10 @@ def test_ipv6_skips_the_subnet_router_anycast_and_the_gateway_and_has_no_broadca
     assert handed_out(pool) == [f"2001:db8::{n}" for n in range(2, 8)]
 
 
+def test_low_ipv6_addresses_stay_ipv6():
+    assert handed_out(space("::/125")) == ["::1", "::2", "::3", "::4", "::5", "::6", "::7"]
+
+
 def test_a_slash_64_counts_every_address_without_listing_them():
     pool = space("2001:db8:0:1::/64", gateway="2001:db8:0:1::1")
     assert pool.total == 2**64 - 2

@@ -82,6 +82,11 @@ def test_ipv6_pools_hand_out_in_order_too():
     assert addresses(pool, 3) == ["2001:db8:20::2", "2001:db8:20::4", "2001:db8:20::5"]
 
 
+def test_an_ipv6_pool_at_the_bottom_of_the_address_space_hands_out_ipv6():
+    pool = PoolFactory(network="::/120", gateway="::1")
+    assert addresses(pool, 2) == ["::2", "::3"]
+
+
 def test_point_to_point_pools_use_both_addresses():
     pool = PoolFactory(network="10.20.0.0/31", gateway=None)
     assert addresses(pool, 2) == ["10.20.0.0", "10.20.0.1"]

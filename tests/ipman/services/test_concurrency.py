@@ -8,10 +8,12 @@ import time
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from ipman.models import Allocation, FreeAddress
-from ipman.services.window import pool_lock
+from ipman.models import Allocation, FreeAddress, Pool
+from ipman.services import ip_allocate, ip_release, pool_update
+from ipman.services.free import pool_lock
 from tests.ipman.factories import PoolFactory
 
 from . import workers
@@ -48,22 +50,29 @@ def race(processes, function, arguments: list[tuple]) -> list:
     return processes.starmap_async(function, calls, chunksize=1).get(RESULT_TIMEOUT)
 
 
-@pytest.mark.parametrize("batch", [1024, 8], ids=["one-batch", "many-batches"])
-def test_32_processes_exhaust_a_pool_handing_out_every_address_once(processes, settings, batch):
-    settings.IPMAN_WINDOW_BATCH = batch
+def given_back(pool, count: int) -> None:
+    """Allocate `count` addresses and release every other one: the free table is not empty."""
+    for n in range(count):
+        ip_allocate(pool=pool, owner=f"early/{n}")
+    for n in range(0, count, 2):
+        ip_release(owner=f"early/{n}", pool=pool)
+
+
+@pytest.mark.parametrize("released", [0, 30], ids=["fresh-pool", "addresses-given-back"])
+def test_32_processes_exhaust_a_pool_handing_out_every_address_once(processes, released):
     pool = PoolFactory(network="10.60.0.0/26", gateway="10.60.0.1")
+    given_back(pool, released)
+    kept = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
     expected = {str(address) for _, address in pool.space.slice(0, pool.space.total)}
 
-    reports = race(
-        processes, workers.allocate_until_full, [(pool.pk, n, batch) for n in range(PROCESSES)]
-    )
+    reports = race(processes, workers.allocate_until_full, [(pool.pk, n) for n in range(PROCESSES)])
 
     handed_out = [address for report in reports for address in report["allocated"].values()]
     assert len(expected) == 61
-    assert sorted(handed_out) == sorted(expected), "every address exactly once"
+    assert sorted([*kept.values(), *handed_out]) == sorted(expected), "every address once"
     assert all(report["after_full"] == ["PoolExhausted"] * 4 for report in reports)
     stored = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
-    assert stored == {o: a for report in reports for o, a in report["allocated"].items()}
+    assert stored == {**kept, **{o: a for r in reports for o, a in r["allocated"].items()}}
     assert all(a.created_at and a.owner and a.address for a in Allocation.objects.all())
     assert not FreeAddress.objects.filter(pool=pool).exists()
     assert sum(1 for report in reports if report["allocated"]) > 1, "the processes raced"
@@ -82,6 +91,20 @@ def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
     assert not FreeAddress.objects.filter(pool=pool, address="10.61.0.2").exists()
 
 
+def test_a_network_change_waits_for_an_allocation_in_flight_and_is_refused(processes, tmp_path):
+    pool = PoolFactory(network="10.64.0.0/24", gateway="10.64.0.1")
+    signal = tmp_path / "allocated"
+    arguments = (pool.pk, "node/slow", str(signal), 2)
+    holder = processes.apply_async(workers.allocate_and_hold, arguments)
+    deadline = time.time() + RESULT_TIMEOUT
+    while not signal.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    with pytest.raises(ValidationError, match="cannot change while the pool has 1 allocations"):
+        pool_update(pool=pool, network="10.65.0.0/24", gateway="10.65.0.1")
+    assert holder.get(RESULT_TIMEOUT) == "10.64.0.2"
+    assert Pool.objects.get(pk=pool.pk).network == "10.64.0.0/24"
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="SQLite, the embedded default, runs one writer at a time by design",
@@ -89,6 +112,6 @@ def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
 def test_allocations_do_not_wait_for_a_locked_pool(processes):
     busy, other = PoolFactory(network="10.62.0.0/24"), PoolFactory(network="10.63.0.0/24")
     with transaction.atomic():
-        pool_lock(pool_id=busy.pk)  # as a window extension or a settings change does
+        pool_lock(pool_id=busy.pk)  # as a release, a reservation or a sweep does
         answers = race(processes, workers.allocate_as, [(busy.pk, "a"), (other.pk, "b")])
     assert answers == [("10.62.0.2", True), ("10.63.0.2", True)]

@@ -33,14 +33,11 @@ def ready(barrier) -> int:
     return os.getpid()
 
 
-def allocate_until_full(pool_id: int, worker: int, batch: int, start_at: float) -> dict:
+def allocate_until_full(pool_id: int, worker: int, start_at: float) -> dict:
     """Allocate new owners until refused, then ask three times more; report every answer."""
-    from django.conf import settings
-
     from ipman.errors import PoolExhausted
     from ipman.services import ip_allocate
 
-    settings.IPMAN_WINDOW_BATCH = batch
     _wait_for(start_at)
     allocated, after_full = {}, []
     while len(after_full) < 4:
@@ -68,3 +65,18 @@ def allocate_as(pool_id: int, owner: str, start_at: float) -> tuple[str, bool]:
 
 def _wait_for(start_at: float) -> None:
     time.sleep(max(0.0, start_at - time.time()))
+
+
+def allocate_and_hold(pool_id: int, owner: str, signal: str, seconds: float) -> str:
+    """Allocate in a transaction; create the file `signal`, then wait `seconds` to commit."""
+    from pathlib import Path
+
+    from django.db import transaction
+
+    from ipman.services import ip_allocate
+
+    with transaction.atomic():
+        address = ip_allocate(pool=pool_id, owner=owner).address
+        Path(signal).touch()
+        time.sleep(seconds)
+    return address
