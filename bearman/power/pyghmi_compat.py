@@ -23,6 +23,11 @@
    its login or command wait. `call_with_deadline` runs each pyghmi call in a daemon
    thread and gives up on it after a deadline; `forget_target` then drops the stuck
    session from the cache, so the next call to that BMC starts a new one.
+7. A process that logs in again to BMCs it talked to many sessions ago (a second
+   power-state sync) finds a fifth of them silent until its deadline: some state in
+   pyghmi's process-wide tables that we could not pin down. Celery workers therefore
+   replace each pool process after one task (CELERY_WORKER_MAX_TASKS_PER_CHILD); within a
+   task each BMC is visited once, or back to back, which works.
 """
 
 import threading

@@ -15,6 +15,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "control_folder": str(_queue_dir),
+        # The transport polls its folder; kombu's default second would idle the fan-out.
+        "polling_interval": 0.1,
     }
 
 # Seconds one power operation may take in a worker before it is stopped (hard limit);
@@ -46,6 +48,10 @@ CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One task per pool process, then a fresh one: pyghmi's process-wide session state goes
+# bad when one process logs in to the same BMCs again after many other sessions
+# (bearman.power.pyghmi_compat, 7). A fork costs milliseconds; a batch takes hundreds.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
