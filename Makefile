@@ -18,12 +18,14 @@ $(BIN)/.installed: pyproject.toml agent/pyproject.toml
 setup: $(BIN)/.installed
 
 ## Set up and serve Bearman on the embedded default at http://127.0.0.1:8000/admin/
+## (`make run LAB=5` adds a virtual lab of 5 machines; its BMCs need root for UDP port 623)
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py ensure_admin
 	rm -rf var/metrics  # per-process metric files of the previous run
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
+	LAB=$(LAB) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile \
+		web grpc worker beat $(if $(LAB),lab)
 
 ## Debian packages the tests drive: Chromium for the browser tests; the agent's tools
 ## (ipmitool among them, also the baseline of the power benchmark)

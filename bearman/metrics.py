@@ -19,6 +19,15 @@ GRPC_SECONDS = Histogram(
     ["method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+POWER_OPERATIONS = Counter(
+    "bearman_power_operations_total", "Finished power operations", ["action", "result"]
+)
+POWER_SECONDS = Histogram(
+    "bearman_power_operation_seconds",
+    "Power operation time in the worker",
+    ["action"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
 IPXE_REQUESTS = Counter(
     "bearman_ipxe_requests_total", "iPXE script requests answered by Bearman", ["outcome"]
 )
@@ -49,15 +58,20 @@ class InventoryCollector:
         for row in Baremetal.objects.values("status").annotate(n=Count("id")):
             deployments.add_metric([row["status"]], row["n"])
         yield deployments
-        yield from _extra_collectors()
+        yield from _pool_usage()
 
 
-EXTRA_COLLECTORS: list = []
+def _pool_usage():
+    from ipman.selectors import pool_list_with_usage, pool_usage
 
-
-def _extra_collectors():
-    for collect in EXTRA_COLLECTORS:
-        yield from collect()
+    used = GaugeMetricFamily("bearman_ipman_pool_used", "Addresses allocated", labels=["pool"])
+    size = GaugeMetricFamily("bearman_ipman_pool_size", "Usable addresses", labels=["pool"])
+    for pool in pool_list_with_usage():
+        usage = pool_usage(pool=pool)
+        used.add_metric([pool.name], usage.used)
+        size.add_metric([pool.name], usage.total)
+    yield used
+    yield size
 
 
 def observe_boot_phases(baremetal) -> None:

@@ -15,13 +15,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import string
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scratch import on_postgres, scratch_postgres  # noqa: E402
+from support import free_port, on_postgres, scratch_postgres, wait_for  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -62,23 +59,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up within {seconds} s")
 
 
 def populate(nodes: int, artifact_mib: int, uuid_file: Path) -> None:

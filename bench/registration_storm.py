@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scratch import on_postgres, scratch_postgres  # noqa: E402
+from support import on_postgres, scratch_postgres  # noqa: E402
 
 TOKEN = "bench-enrollment-token"
 

@@ -13,12 +13,19 @@ PROGRAM = "bearman-cli"
 
 def warn(message: str) -> None:
     """Print a one-line warning on stderr."""
-    print(f"{PROGRAM}: warning: {one_line(message)}", file=sys.stderr, flush=True)
+    _line(f"{PROGRAM}: warning: {one_line(message)}")
 
 
 def progress(message: str) -> None:
     """Print a one-line progress note on stderr, so stdout stays data."""
-    print(f"{PROGRAM}: {one_line(message)}", file=sys.stderr, flush=True)
+    _line(f"{PROGRAM}: {one_line(message)}")
+
+
+def _line(text: str) -> None:
+    # One write per line: print() writes the text and its newline separately, and
+    # the fact collectors warn from several threads at once.
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def error(message: str) -> None:

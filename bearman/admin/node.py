@@ -8,6 +8,7 @@ from bearman.models import Node
 from bearman.services import node_set_bmc_password, node_transition
 from bearman.validators import mac_search_term
 
+from .deploy import deploy_default_profile
 from .display import html_table
 from .forms import NodeAdminForm
 from .power import NodePowerMixin
@@ -18,6 +19,7 @@ RECENT_EVENTS = 50
 @admin.register(Node)
 class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
     form = NodeAdminForm
+    actions = [*NodePowerMixin.actions, deploy_default_profile]
     list_display = (
         "uuid",
         "serial",
@@ -89,6 +91,9 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["bearman/admin.css"]}
+
+    def has_add_baremetal_permission(self, request):
+        return request.user.has_perm("bearman.add_baremetal")
 
     def get_readonly_fields(self, request, obj=None):
         # The UUID is the node's identity: typed once, never edited.

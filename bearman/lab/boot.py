@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -11,14 +12,22 @@ from bearman.lab.machine import LabMachine
 KERNEL_ARGUMENTS_TO_DROP = {"initrd=initrd", "||", "goto", "failed"}
 
 
-def ipxe_script(machine: LabMachine, web_url: str) -> str:
-    """The script Bearman serves this machine, fetched the way iPXE fetches it."""
+def ipxe_script(machine: LabMachine, web_url: str, *, patience: float = 120) -> str:
+    """The script Bearman serves this machine, fetched the way iPXE fetches it (and as
+    iPXE's boot script does, trying again while Bearman does not answer)."""
     request = urllib.request.Request(
-        f"{web_url}/ipxe/{machine.uuid}?mac={machine.mac(0)}",
+        f"{web_url}/ipxe/{machine.uuid}?mac={machine.mac}",
         headers={"User-Agent": "iPXE/1.21.1 (Bearman lab)"},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.read().decode()
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def kernel_command_line(script: str) -> str | None:
@@ -32,14 +41,14 @@ def kernel_command_line(script: str) -> str | None:
 
 def boot(machine: LabMachine, *, web_url: str, token: str, standins: Path) -> str:
     """Power on → iPXE → first stage (register or deploy) or local disk; returns the outcome."""
-    machine.update(power="on")
+    machine.set("power", "on")
     script = ipxe_script(machine, web_url)
     cmdline = kernel_command_line(script)
     if cmdline is None:
         if "poweroff" in script:
-            machine.update(power="off")
+            machine.set("power", "off")
             return "powered off (nothing to do)"
-        return "booted its disk" if machine.state().get("os") else "idle (no OS on disk)"
+        return "booted its disk" if machine.get("os") else "idle (no OS on disk)"
     return run_first_stage(machine, cmdline, token=token, standins=standins)
 
 

@@ -1,4 +1,9 @@
-"""One simulated server: its identity, its hardware as the tools print it, its state."""
+"""One simulated server: its identity, what its tools print, and its state, as files.
+
+A machine is a directory. Stand-in tools (see `standin.py`) are tiny shell scripts
+that read and write these files, so a booting agent costs the lab next to nothing
+beyond the agent itself.
+"""
 
 import json
 import uuid
@@ -6,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LAB_NAMESPACE = uuid.UUID("0b1e4c3a-7f2d-4c6e-9a8b-5d4c3b2a1f00")
-STANDINS = ("dmidecode", "lscpu", "lsblk", "lldpctl", "ipmitool", "poweroff", "reboot", "kexec")
 
 
 @dataclass(frozen=True)
 class LabMachine:
-    """A lab server, number `index`, keeping its state under `root`."""
+    """Lab server number `index`, kept under `root`."""
 
     index: int
     root: Path
@@ -24,34 +28,50 @@ class LabMachine:
     def serial(self) -> str:
         return f"LAB{self.index:05d}"
 
-    def mac(self, nic: int) -> str:
-        return f"02:1a:b0:{nic:02x}:{self.index >> 8 & 255:02x}:{self.index & 255:02x}"
-
     @property
-    def state_file(self) -> Path:
-        return self.root / "state.json"
+    def mac(self) -> str:
+        return f"02:1a:b0:00:{self.index >> 8 & 255:02x}:{self.index & 255:02x}"
 
-    def state(self) -> dict:
+    def create(self) -> "LabMachine":
+        """Lay out the machine's files: tool outputs, powered off, empty disk."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        outputs = {
+            "dmidecode.out": self._dmidecode(),
+            "lscpu.out": self._lscpu(),
+            "lsblk.out": self._lsblk(),
+            "lldpctl.out": self._lldpctl(),
+            "lanprint.out": "IP Address Source       : DHCP Address\n"
+            f"MAC Address             : 02:1a:b0:ff:{self.index >> 8 & 255:02x}:"
+            f"{self.index & 255:02x}\n",
+            "bmcinfo.out": "Device ID                 : 32\nFirmware Revision         : 1.00\n",
+        }
+        for name, text in outputs.items():
+            (self.root / name).write_text(text)
+        self.set("power", "off")
+        self.set("os", "")
+        return self
+
+    def get(self, name: str) -> str:
         try:
-            return json.loads(self.state_file.read_text())
+            return (self.root / name).read_text().strip()
         except FileNotFoundError:
-            return {"power": "off", "os": "", "bmc": {}}
+            return ""
 
-    def update(self, **changes) -> dict:
-        state = {**self.state(), **changes}
-        temporary = self.state_file.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state))
-        temporary.replace(self.state_file)
-        return state
+    def set(self, name: str, value: str) -> None:
+        (self.root / name).write_text(value + "\n")
 
-    def tool_output(self, tool: str) -> str:
-        """What the real tool would print on this machine (read-only tools)."""
-        return {
-            "dmidecode": self._dmidecode,
-            "lscpu": self._lscpu,
-            "lsblk": self._lsblk,
-            "lldpctl": self._lldpctl,
-        }[tool]()
+    def bmc_settings(self) -> dict:
+        """What the agent configured with ipmitool: address and users (from its log)."""
+        settings = {"users": {}}
+        for line in self.get("ipmitool.log").splitlines():
+            words = line.split()
+            if words[:3] == ["lan", "set", "1"] and words[3:4] == ["ipaddr"]:
+                settings["address"] = words[4]
+            elif words[:3] == ["user", "set", "name"]:
+                settings["users"].setdefault(words[3], {})["name"] = words[4]
+            elif words[:3] == ["user", "set", "password"]:
+                settings["users"].setdefault(words[3], {})["password"] = words[4]
+        return settings
 
     def _dmidecode(self) -> str:
         return (
@@ -60,14 +80,11 @@ class LabMachine:
             "\tVendor: Bearman Lab\n\tVersion: 1.0.0\n\n"
             "Handle 0x0100, DMI type 1, 27 bytes\nSystem Information\n"
             "\tManufacturer: Bearman Lab\n\tProduct Name: Virtual Server\n"
-            f"\tSerial Number: {self.serial}\n\tUUID: {self.uuid.upper()}\n\n"
-            "Handle 0x0300, DMI type 3, 22 bytes\nChassis Information\n"
-            f"\tManufacturer: Bearman Lab\n\tSerial Number: {self.serial}\n"
+            f"\tSerial Number: {self.serial}\n\tUUID: {self.uuid.upper()}\n"
         )
 
     def _lscpu(self) -> str:
         fields = {
-            "Architecture:": "x86_64",
             "CPU(s):": "8",
             "Model name:": "Lab vCPU",
             "Thread(s) per core:": "2",
@@ -88,27 +105,10 @@ class LabMachine:
         return json.dumps({"blockdevices": [disk]})
 
     def _lldpctl(self) -> str:
-        neighbour = {
-            "chassis": {
-                f"lab-tor-{self.index // 40}": {"id": {"type": "mac", "value": "02:00:00:00:00:01"}}
-            },
-            "port": {
-                "id": {"type": "ifname", "value": f"swp{self.index % 40 + 1}"},
-                "descr": f"{self.serial} eth0",
-            },
+        chassis = {"id": {"type": "mac", "value": "02:00:00:00:00:01"}}
+        port = {
+            "id": {"type": "ifname", "value": f"swp{self.index % 48 + 1}"},
+            "descr": f"{self.serial} eth0",
         }
+        neighbour = {"chassis": {f"lab-tor-{self.index // 48}": chassis}, "port": port}
         return json.dumps({"lldp": {"interface": {"eth0": neighbour}}})
-
-    def lan_print(self) -> str:
-        bmc = self.state().get("bmc", {})
-        return (
-            "Set in Progress         : Set Complete\n"
-            f"IP Address Source       : {bmc.get('ipsrc', 'DHCP Address')}\n"
-            f"IP Address              : {bmc.get('ipaddr', '0.0.0.0')}\n"
-            f"Subnet Mask             : {bmc.get('netmask', '0.0.0.0')}\n"
-            f"MAC Address             : {self.mac(255)}\n"
-            f"Default Gateway IP      : {bmc.get('defgw ipaddr', '0.0.0.0')}\n"
-        )
-
-    def bmc_info(self) -> str:
-        return "Device ID                 : 32\nFirmware Revision         : 1.00\n"

@@ -1,76 +1,34 @@
-"""The tools a lab machine's agent runs, standing in for the real ones.
+"""Shell stand-ins for the tools the agent runs, reading and writing the machine's files.
 
-Installed as small scripts on the agent's PATH (`python -m bearman.lab.standin TOOL`);
-they read and change the machine's state file named by BEARMAN_LAB_MACHINE.
+They find the machine through $BEARMAN_LAB_MACHINE, which the lab sets for each agent.
 """
 
-import os
-import sys
 from pathlib import Path
 
-from bearman.lab.machine import STANDINS, LabMachine
+SCRIPTS = {
+    "dmidecode": 'cat "$BEARMAN_LAB_MACHINE/dmidecode.out"',
+    "lscpu": 'cat "$BEARMAN_LAB_MACHINE/lscpu.out"',
+    "lsblk": 'cat "$BEARMAN_LAB_MACHINE/lsblk.out"',
+    "lldpctl": 'cat "$BEARMAN_LAB_MACHINE/lldpctl.out"',
+    "ipmitool": (
+        'case "$1 $2" in\n'
+        '  "lan print") cat "$BEARMAN_LAB_MACHINE/lanprint.out" ;;\n'
+        '  "bmc info") cat "$BEARMAN_LAB_MACHINE/bmcinfo.out" ;;\n'
+        '  *) printf "%s\\n" "$*" >> "$BEARMAN_LAB_MACHINE/ipmitool.log" ;;\n'
+        "esac"
+    ),
+    "poweroff": 'echo off > "$BEARMAN_LAB_MACHINE/power"',
+    "reboot": 'echo reboot > "$BEARMAN_LAB_MACHINE/power"',
+    # kexec -e "starts" the installed OS: the disk now holds it.
+    "kexec": '[ "$1" = "-e" ] && echo installed > "$BEARMAN_LAB_MACHINE/os"; exit 0',
+}
 
 
-def machine() -> LabMachine:
-    root = Path(os.environ["BEARMAN_LAB_MACHINE"])
-    return LabMachine(index=int(root.name.rsplit("-", 1)[1]), root=root)
-
-
-def ipmitool(lab: LabMachine, args: list[str]) -> str:
-    """The in-band ipmitool commands the agent uses: read and set the LAN and the user."""
-    if args[:2] == ["lan", "print"]:
-        return lab.lan_print()
-    if args[:2] == ["bmc", "info"]:
-        return lab.bmc_info()
-    if args[:2] == ["lan", "set"]:
-        bmc = lab.state().get("bmc", {})
-        key = " ".join(args[3:-1])
-        bmc[key] = args[-1]
-        lab.update(bmc=bmc)
-        return ""
-    if args[:3] in (["user", "set", "name"], ["user", "set", "password"]):
-        bmc = lab.state().get("bmc", {})
-        bmc.setdefault("users", {}).setdefault(args[3], {})[args[2]] = args[4]
-        lab.update(bmc=bmc)
-        return ""
-    if args[:1] in (["user"], ["channel"]):
-        return ""  # privilege, enable, channel access: a lab BMC lets its users in
-    raise SystemExit(f"lab ipmitool: unsupported command {' '.join(args)!r}")
-
-
-def run(tool: str, args: list[str]) -> str:
-    lab = machine()
-    if tool in {"dmidecode", "lscpu", "lsblk", "lldpctl"}:
-        return lab.tool_output(tool)
-    if tool == "ipmitool":
-        return ipmitool(lab, args)
-    if tool == "poweroff":
-        lab.update(power="off", os="")
-    elif tool == "reboot":
-        lab.update(power="rebooting", os="")
-    elif tool == "kexec" and args[:1] == ["-l"]:
-        lab.update(kexec=args)
-    elif tool == "kexec" and args[:1] == ["-e"]:
-        lab.update(os="installed")
-    return ""
-
-
-def main() -> None:
-    tool, *args = sys.argv[1:]
-    sys.stdout.write(run(tool, args))
-
-
-def install_standins(directory: Path) -> None:
-    """Write the stand-in scripts into `directory` (put it first on the agent's PATH)."""
+def install_standins(directory: Path) -> Path:
+    """Write the stand-ins into `directory`, to go first on the agent's PATH."""
     directory.mkdir(parents=True, exist_ok=True)
-    for tool in STANDINS:
+    for tool, body in SCRIPTS.items():
         script = directory / tool
-        script.write_text(
-            f"#!{sys.executable}\nimport sys\nsys.argv[1:1] = [{tool!r}]\n"
-            "from bearman.lab.standin import main\nmain()\n"
-        )
+        script.write_text(f"#!/bin/sh\n{body}\n")
         script.chmod(0o755)
-
-
-if __name__ == "__main__":
-    main()
+    return directory

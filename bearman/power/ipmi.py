@@ -109,6 +109,16 @@ def _session(target: BmcTarget):
             break
         except pyghmi_errors.IpmiException as error:
             _raise_login_error(target, error, timeout, deadline)
+        except AttributeError:
+            # pyghmi sometimes fails a login with its own AttributeError ('errormsg')
+            # under load: drop that half-made session and log in afresh.
+            pyghmi_compat.forget_target(
+                target.address, target.port, target.username, target.password
+            )
+            if time.monotonic() >= deadline:
+                raise BmcUnreachable(
+                    f"BMC {target.where} did not answer within {timeout:g} s"
+                ) from None
     try:
         yield ipmi
     finally:

@@ -2,6 +2,7 @@
 
 from contextlib import suppress
 
+from django.conf import settings
 from django.db import transaction
 
 from bearman.errors import PowerOperationInFlight, TransitionConflict
@@ -38,4 +39,9 @@ def _request_status(node_id: int) -> None:
     node = Node.objects.get(pk=node_id)
     # An operation already in flight proves the BMC just as well.
     with suppress(PowerOperationInFlight):
-        power_action_request(node=node, action=PowerAction.STATUS, actor=SYSTEM)
+        power_action_request(
+            node=node,
+            action=PowerAction.STATUS,
+            actor=SYSTEM,
+            delay_seconds=settings.BEARMAN_BMC_CHECK_DELAY_SECONDS,
+        )

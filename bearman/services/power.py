@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bearman.errors import PowerNotConfigured, PowerOperationInFlight
+from bearman.errors import BearmanError, PowerNotConfigured, PowerOperationInFlight
+from bearman.metrics import POWER_OPERATIONS, POWER_SECONDS
 from bearman.models import (
     IN_FLIGHT,
     NOT_REPEATABLE,
@@ -49,7 +50,9 @@ REAP_MARGIN = HARD_LIMIT_MARGIN + 5
 STATE_UNKNOWN_AFTER = (BmcUnreachable,)
 
 
-def power_action_request(*, node: Node, action: PowerAction | str, actor: str) -> PowerOperation:
+def power_action_request(
+    *, node: Node, action: PowerAction | str, actor: str, delay_seconds: int = 0
+) -> PowerOperation:
     """Record a power operation for `node` and queue it for a worker once committed."""
     action = PowerAction(action)
     if not node.bmc_address:
@@ -59,7 +62,7 @@ def power_action_request(*, node: Node, action: PowerAction | str, actor: str) -
             operation = PowerOperation.objects.create(node=node, action=action, requested_by=actor)
     except IntegrityError:
         raise PowerOperationInFlight(_in_flight_message(node)) from None
-    transaction.on_commit(lambda: _enqueue(operation.pk))
+    transaction.on_commit(lambda: _enqueue(operation.pk, delay_seconds))
     return operation
 
 
@@ -76,11 +79,11 @@ def _in_flight_message(node: Node) -> str:
     )
 
 
-def _enqueue(operation_id: int) -> None:
+def _enqueue(operation_id: int, delay_seconds: int = 0) -> None:
     # Imported here: the tasks module imports this one.
     from bearman.tasks import power_operation
 
-    power_operation.delay(operation_id)
+    power_operation.apply_async((operation_id,), countdown=delay_seconds or None)
 
 
 def power_operation_run(*, operation_id: int, last_attempt: bool = True) -> PowerOperation | None:
@@ -101,6 +104,8 @@ def power_operation_run(*, operation_id: int, last_attempt: bool = True) -> Powe
             _requeue(operation, error)
             raise
         return _finish(operation, OperationState.FAILED, error=str(error), failure=error)
+    except BearmanError as error:  # e.g. the stored BMC password cannot be decrypted
+        return _finish(operation, OperationState.FAILED, error=str(error))
     return _finish(operation, OperationState.SUCCEEDED, result=result, power=power)
 
 
@@ -165,6 +170,11 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
+    if finished:
+        POWER_OPERATIONS.labels(operation.action, state).inc()
+        if operation.started_at:
+            elapsed = (operation.finished_at - operation.started_at).total_seconds()
+            POWER_SECONDS.labels(operation.action).observe(elapsed)
     return operation
 
 

@@ -13,5 +13,9 @@ BEARMAN_NOTIFY_TIMEOUT_SECONDS = env_int("BEARMAN_NOTIFY_TIMEOUT_SECONDS", 10, m
 
 # A deployment still in DEPLOY_START or DEPLOYING after this long is flagged as failed.
 BEARMAN_DEPLOY_DEADLINE_MINUTES = env_int("BEARMAN_DEPLOY_DEADLINE_MINUTES", 60, minimum=1)
+# After a registration, wait this long before asking the BMC for its power state: the
+# agent configures the BMC and powers the machine off first, and BMCs take a while to
+# apply a new address.
+BEARMAN_BMC_CHECK_DELAY_SECONDS = env_int("BEARMAN_BMC_CHECK_DELAY_SECONDS", 20)
 # A registered node whose BMC has not answered after this long is flagged.
 BEARMAN_BMC_DEADLINE_MINUTES = env_int("BEARMAN_BMC_DEADLINE_MINUTES", 30, minimum=1)

@@ -70,7 +70,9 @@ def _claim_postgresql(pool: Pool, owner: str, note: str) -> tuple[str, bool]:
         if held:
             return held, False
         if address:
-            if refill_at is not None and position >= refill_at:
+            # Not inside the caller's transaction, which would hold the pool's lock until it
+            # ends; a claim that finds the window empty extends it anyway.
+            if refill_at is not None and position >= refill_at and not connection.in_atomic_block:
                 window_prefetch(pool_id=pool.pk, position=position)
             return address, True
         if not window_refill(pool_id=pool.pk):

@@ -36,3 +36,12 @@ def test_the_power_sync_makes_registered_nodes_ready_and_leaves_others_alone():
     power_sync_nodes(node_ids=[registered.pk, maintenance.pk])
     assert Node.objects.get(pk=registered.pk).status == NodeStatus.READY
     assert Node.objects.get(pk=maintenance.pk).status == NodeStatus.MAINTENANCE
+
+
+def test_an_unreadable_bmc_password_fails_the_operation_in_plain_words():
+    node = NodeFactory(bmc_address="127.0.0.1", bmc_password_encrypted="not-a-fernet-token")
+    operation = power_action_request(node=node, action="status", actor="system")
+    finished = power_operation_run(operation_id=operation.pk)
+    assert finished.state == "failed"
+    assert "cannot be decrypted" in finished.error
+    assert Node.objects.get(pk=node.pk).status == NodeStatus.REGISTERED

@@ -55,3 +55,20 @@ def test_ipxe_requests_are_counted(client, settings):
     before = scrape(client).get(key, 0)
     client.get("/ipxe/4c4c4544-0042-3510-8052-b3c04f4b4c32")
     assert scrape(client)[key] == before + 1
+
+
+def test_pool_usage_and_power_operations_are_exported(client):
+    from bearman.services.power import power_action_request, power_operation_run
+    from ipman.services import ip_allocate, pool_create
+
+    pool = pool_create(name="metrics-ipmi", network="10.77.0.0/29", purpose="ipmi")
+    ip_allocate(pool=pool, owner="node/x/ipmi")
+    key = ("bearman_power_operations_total", (("action", "status"), ("result", "succeeded")))
+    before = scrape(client).get(key, 0)
+    node = NodeFactory(bmc_driver="fake", bmc_address="127.0.0.1")
+    power_operation_run(operation_id=power_action_request(node=node, action="status", actor="t").pk)
+    samples = scrape(client)
+    assert samples[("bearman_ipman_pool_used", (("pool", "metrics-ipmi"),))] == 1
+    assert samples[("bearman_ipman_pool_size", (("pool", "metrics-ipmi"),))] == 6
+    assert samples[key] == before + 1
+    assert samples[("bearman_power_operation_seconds_count", (("action", "status"),))] >= 1

@@ -36,6 +36,7 @@ def database_url(settings_dict: dict) -> str:
 
 
 def server_env(extra: dict | None = None) -> dict:
+    from django.conf import settings
     from django.db import connection
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEARMAN_")}
@@ -43,6 +44,9 @@ def server_env(extra: dict | None = None) -> dict:
         DATABASE_URL=database_url(connection.settings_dict),
         BEARMAN_VAR_DIR=os.environ.get("BEARMAN_VAR_DIR", str(ROOT / "var")),
         BEARMAN_ENROLLMENT_TOKEN=ENROLLMENT,
+        # The same keys as this process: what one encrypts the other must read.
+        BEARMAN_SECRET_KEY=settings.SECRET_KEY,
+        BEARMAN_FERNET_KEYS=",".join(settings.BEARMAN_FERNET_KEYS),
         BEARMAN_PUBLIC_URL=PUBLIC_URL,
         BEARMAN_GRPC_GRACE_SECONDS="3",
     )

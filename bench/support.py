@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL database for one benchmark run."""
+"""Helpers the benchmarks share: a throwaway PostgreSQL database, ports, readiness."""
 
 import os
 from contextlib import contextmanager
@@ -35,3 +35,27 @@ def scratch_postgres(name: str):
 
 def on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    """Return once `url` answers; stop the benchmark when it never does."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up within {seconds} s")

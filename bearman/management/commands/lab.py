@@ -1,0 +1,95 @@
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from bearman.lab.lab import Lab
+from bearman.lab.setup import lab_assign_flavor, lab_nodes, lab_prepare
+from bearman.models import Baremetal
+from bearman.services.deploy_bulk import nodes_deploy_default
+from bearman.states import DeployStatus, NodeStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Start a virtual lab: N simulated servers, each a virtual BMC plus the real "
+        "bearman-cli with stand-in tools, that register, configure their BMC and power off; "
+        "powered on from the admin they deploy. Needs Bearman's web, gRPC and worker "
+        "processes running (make run starts them)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--nodes", type=int, default=5)
+        parser.add_argument(
+            "--web-url", default=settings.BEARMAN_PUBLIC_URL or "http://127.0.0.1:8000"
+        )
+        parser.add_argument("--root", default="", help="machine state (default: a temp dir)")
+        parser.add_argument("--bmc-port", type=int, default=623)
+        parser.add_argument(
+            "--deploy",
+            action="store_true",
+            help="once all are READY, deploy them all as the admin's bulk action does",
+        )
+        parser.add_argument(
+            "--exit-when-done",
+            action="store_true",
+            help="stop once every node is READY (and INSTALLED with --deploy)",
+        )
+
+    def handle(self, *args, nodes, web_url, root, bmc_port, deploy, exit_when_done, **options):
+        if nodes < 1:
+            raise CommandError("--nodes must be at least 1")
+        logging.getLogger("bearman.lab").setLevel(logging.WARNING)
+        flavor = lab_prepare()
+        lab = Lab(
+            root=Path(root or tempfile.mkdtemp(prefix="bearman-lab-")),
+            count=nodes,
+            web_url=web_url.rstrip("/"),
+            token=settings.BEARMAN_ENROLLMENT_TOKEN,
+            bmc_port=bmc_port,
+        )
+        uuids = [machine.uuid for machine in lab.machines]
+        stop = threading.Event()
+        watcher = threading.Thread(target=lab.run, kwargs={"stop": stop}, daemon=True)
+        started = time.monotonic()
+        watcher.start()
+        lab.press_power_buttons()
+        self.stdout.write(f"Lab: {nodes} machines booting under {lab.root}", ending="\n")
+        try:
+            self._follow(lab, flavor, uuids, started, deploy, exit_when_done)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+
+    def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
+        ready_at = installed_at = None
+        while True:
+            time.sleep(1)
+            lab_assign_flavor(flavor=flavor, uuids=uuids)
+            ready = lab_nodes(uuids).filter(status=NodeStatus.READY).count()
+            installed = Baremetal.objects.filter(
+                node__uuid__in=uuids, status=DeployStatus.INSTALLED
+            ).count()
+            elapsed = time.monotonic() - started
+            if ready_at is None and ready == len(uuids):
+                ready_at = elapsed
+                self.stdout.write(f"all {len(uuids)} nodes READY after {ready_at:.1f} s")
+                if deploy:
+                    report = nodes_deploy_default(nodes=lab_nodes(uuids), actor="lab")
+                    self.stdout.write(f"deploying {len(report.deployed)} nodes")
+            if deploy and installed_at is None and installed == len(uuids):
+                installed_at = elapsed
+                self.stdout.write(
+                    f"all {len(uuids)} deployments INSTALLED after {installed_at:.1f} s"
+                )
+            if exit_when_done and ready_at and (installed_at or not deploy):
+                return
+            self.stdout.write(
+                f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
+                f"{installed}/{len(uuids)}, {lab.summary()}"
+            )

@@ -1,0 +1,121 @@
+"""The virtual lab against a real Bearman: time to all READY and to all INSTALLED.
+
+Run: .venv/bin/python bench/lab.py (DATABASE_URL=postgres://… for PostgreSQL; a scratch
+database or SQLite file per run). Starts Bearman's web, gRPC and worker processes, then
+`manage.py lab --nodes N --deploy` for 20 and for 200 nodes, and prints the times and
+the ratio 200/20 (target <= 3).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from support import free_port, on_postgres, scratch_postgres, wait_for  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def lab_run(nodes: int, env: dict) -> dict[str, float]:
+    """One lab of `nodes` machines on fresh Bearman processes; the seconds to each milestone."""
+    web, grpc = free_port(), free_port()
+    env = {
+        **env,
+        "BEARMAN_PUBLIC_URL": f"http://127.0.0.1:{web}",
+        "BEARMAN_GRPC_PUBLIC_ADDRESS": f"127.0.0.1:{grpc}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "BEARMAN_BMC_CHECK_DELAY_SECONDS": "2",
+        "BEARMAN_POWER_RETRY_SECONDS": "2",
+        "BEARMAN_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    commands = [
+        [
+            str(BIN / "gunicorn"),
+            "bearman.wsgi",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{web}",
+            "--workers",
+            "3",
+        ],
+        [
+            sys.executable,
+            "manage.py",
+            "run_grpc",
+            "--bind",
+            f"127.0.0.1:{grpc}",
+            "--processes",
+            "2",
+        ],
+        [
+            str(BIN / "celery"),
+            "-A",
+            "bearman",
+            "worker",
+            "--concurrency",
+            "8",
+            "--loglevel",
+            "WARNING",
+        ],
+    ]
+    log = open(Path(env["BEARMAN_VAR_DIR"]) / "services.log", "w")  # noqa: SIM115
+    services = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=log, stderr=log) for c in commands]
+    try:
+        wait_for(f"http://127.0.0.1:{web}/healthz")
+        output = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "lab",
+                "--nodes",
+                str(nodes),
+                "--deploy",
+                "--exit-when-done",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=True,
+        ).stdout
+    finally:
+        for service in services:
+            service.terminate()
+        for service in services:
+            service.wait(timeout=30)
+        log.close()
+    return {
+        "ready": float(re.search(r"nodes READY after ([\d.]+) s", output).group(1)),
+        "installed": float(re.search(r"deployments INSTALLED after ([\d.]+) s", output).group(1)),
+    }
+
+
+def main() -> None:
+    results = {}
+    for nodes in (20, 200):
+        with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bearman-lab-") as var:
+            env = {**os.environ, "BEARMAN_VAR_DIR": var}
+            if on_postgres():
+                env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_lab"))
+            results[nodes] = lab_run(nodes, env)
+        print(
+            f"{nodes:4d} nodes: all READY after {results[nodes]['ready']:6.1f} s, "
+            f"all INSTALLED after {results[nodes]['installed']:6.1f} s",
+            flush=True,
+        )
+    for milestone in ("ready", "installed"):
+        ratio = results[200][milestone] / results[20][milestone]
+        print(f"ratio 200/20 to all {milestone.upper()}: {ratio:.2f} (target <= 3)")
+
+
+if __name__ == "__main__":
+    main()
