@@ -158,15 +158,11 @@ def test_the_config_file_is_read_when_the_environment_is_silent(cli, tmp_path):
 
 
 def test_help_everywhere_and_exit_codes_documented(cli):
-    for command in (
-        ["--help"],
-        ["node", "--help"],
-        ["node", "set", "--help"],
-        ["deploy", "--help"],
-    ):
-        result = cli.run(*command, env={"BEARMAN_URL": "", "BEARMAN_TOKEN": ""})
+    for command in (["node"], ["node", "set"], ["node", "power"], ["deploy"], ["pool", "list"]):
+        result = cli.run(*command, "--help", env={"BEARMAN_URL": "", "BEARMAN_TOKEN": ""})
         assert result.returncode == 0, command
         assert "usage: bearman" in result.stdout
+        assert "  6  refused: invalid input (400) or not possible now (409)" in result.stdout
     assert "exit codes:" in cli.run("--help").stdout
 
 
