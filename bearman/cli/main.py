@@ -19,12 +19,21 @@ def epilog() -> str:
     return f"exit codes:\n{codes}\n\nconfig file: {config_path()}"
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-line descriptions; keeps text already laid out in lines (the exit codes)."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bearman",
         description=DESCRIPTION,
         epilog=epilog(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_common_options(parser, argparse.SUPPRESS)
     parser.set_defaults(json=False, url=None, timeout=30.0)
@@ -33,7 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (nodes, power, catalog, deployments, events, pools):
         module.add_commands(commands, common)
+    _with_exit_codes(commands)
     return parser
+
+
+def _with_exit_codes(commands: argparse.Action) -> None:
+    """Every command's --help ends with the exit codes too."""
+    for command in commands.choices.values():
+        command.epilog = epilog()
+        command.formatter_class = HelpFormatter
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _with_exit_codes(action)
 
 
 def add_common_options(parser: argparse.ArgumentParser, default) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from bearman.errors import BearmanError
 from bearman.models import Node, PowerAction
+from ipman.errors import IpmanError
 
 from .deployments import baremetal_create
 from .power import power_action_request
@@ -40,7 +41,7 @@ def nodes_deploy_default(*, nodes, actor: str) -> BulkDeployReport:
                 actor=actor,
             )
             power_action_request(node=node, action=PowerAction.ON, actor=actor)
-        except (BearmanError, ValidationError) as error:
+        except (BearmanError, IpmanError, ValidationError) as error:
             report.skipped[node.uuid] = "; ".join(getattr(error, "messages", [str(error)]))
             continue
         report.deployed.append(node.uuid)

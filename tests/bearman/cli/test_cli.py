@@ -15,7 +15,7 @@ from bearman.cli.errors import (
     EXIT_USAGE,
 )
 from bearman.crypto import decrypt_secret
-from bearman.models import Baremetal, Node
+from bearman.models import Baremetal, BmcDriver, Node, PowerBulk, PowerOperation
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
 from tests.ipman.factories import PoolFactory
@@ -158,15 +158,11 @@ def test_the_config_file_is_read_when_the_environment_is_silent(cli, tmp_path):
 
 
 def test_help_everywhere_and_exit_codes_documented(cli):
-    for command in (
-        ["--help"],
-        ["node", "--help"],
-        ["node", "set", "--help"],
-        ["deploy", "--help"],
-    ):
-        result = cli.run(*command, env={"BEARMAN_URL": "", "BEARMAN_TOKEN": ""})
+    for command in (["node"], ["node", "set"], ["node", "power"], ["deploy"], ["pool", "list"]):
+        result = cli.run(*command, "--help", env={"BEARMAN_URL": "", "BEARMAN_TOKEN": ""})
         assert result.returncode == 0, command
         assert "usage: bearman" in result.stdout
+        assert "  6  refused: invalid input (400) or not possible now (409)" in result.stdout
     assert "exit codes:" in cli.run("--help").stdout
 
 
@@ -197,3 +193,30 @@ def test_pools_list_allocate_and_release(cli):
     released = cli.run("pool", "release", "vip", "--owner", "vip/api")
     assert released.stdout.strip() == "released 10.62.0.2 held by vip/api"
     assert cli.run("pool", "show", "nope").returncode == EXIT_NOT_FOUND
+
+
+# Power without a worker (tests/bearman/cli/test_power_cli.py has one): nothing may run yet.
+
+
+def test_power_dry_run_lists_the_nodes_and_queues_nothing(cli):
+    ready = NodeFactory.create_batch(2, status="ready", availability_zone="az3")
+    NodeFactory(status="maintenance", availability_zone="az3")
+    result = cli.run(
+        "node", "power", "off", "--where", "status=ready", "--where", "availability_zone=az3",
+        "--dry-run",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(line.split()[0] for line in result.stdout.splitlines()[1:]) == sorted(
+        n.uuid for n in ready
+    )
+    assert not PowerBulk.objects.exists() and not PowerOperation.objects.exists()
+
+
+def test_power_no_wait_returns_at_once_with_the_queued_operations(cli):
+    node = NodeFactory(bmc_driver=BmcDriver.FAKE)
+    result = cli.run("node", "power", "cycle", node.uuid, "--no-wait", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["state"] == "running"
+    assert [op["state"] for op in answer["operation_details"]] == ["pending"]
+    assert result.stderr == ""

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from bearman.cli.errors import EXIT_OPERATION_FAILED
-from bearman.models import BmcDriver, FakeBmc, PowerBulk, PowerOperation
+from bearman.models import BmcDriver, FakeBmc, PowerOperation
 from tests.bearman.power.helpers import free_port_range
 from tests.bearman.power.worker import celery_worker, shared_broker
 from tests.factories import NodeFactory
@@ -88,31 +88,6 @@ def test_too_many_failures_stop_the_rest_and_exit_non_zero(cli, worker):
     assert "did not answer within 1 s" in result.stdout
     assert not PowerOperation.objects.filter(node__in=alive).exists()
     assert not FakeBmc.objects.exists()
-
-
-def test_dry_run_lists_the_nodes_and_queues_nothing(cli):
-    ready = fake_nodes(2, status="ready", availability_zone="az3")
-    fake_nodes(1, status="maintenance", availability_zone="az3")
-    result = cli.run(
-        "node", "power", "off", "--where", "status=ready", "--where", "availability_zone=az3",
-        "--dry-run",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert sorted(line.split()[0] for line in result.stdout.splitlines()[1:]) == sorted(
-        n.uuid for n in ready
-    )
-    assert not PowerBulk.objects.exists() and not PowerOperation.objects.exists()
-
-
-def test_no_wait_returns_at_once_with_the_queued_operations(cli):
-    node = fake_nodes(1)[0]
-    result = cli.run("node", "power", "cycle", node.uuid, "--no-wait", "--json")
-    assert result.returncode == 0, result.stderr
-    answer = json.loads(result.stdout)
-    # The bulk request as it was queued; its operation may already be in a test worker's hands.
-    assert answer["state"] == "running"
-    assert [op["node"] for op in answer["operation_details"]] == [node.uuid]
-    assert result.stderr == ""
 
 
 def test_power_operations_list_after_the_fact(cli, worker):
