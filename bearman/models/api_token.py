@@ -1,8 +1,8 @@
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 
 
-class ApiToken(TokenProxy):
-    """A REST API token as the admin shows it: by its user, never by its key."""
+class ApiToken(AuthToken):
+    """A REST API token as the admin shows it: by its user; only a hash of the key is kept."""
 
     class Meta:
         proxy = True

@@ -75,11 +75,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Before DRF's authtoken: our drf_create_token (a hashed token) replaces its own.
+    "bearman.apps.BearmanConfig",
+    # Kept for its migration history only: its plaintext keys moved to knox's hashed table.
     "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "bearman.apps.BearmanConfig",
     "ipman.apps.IpmanConfig",
 ]
 

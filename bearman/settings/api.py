@@ -8,7 +8,7 @@ BEARMAN_API_MAX_PAGE_SIZE = env_int("BEARMAN_API_MAX_PAGE_SIZE", 500, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         # The browsable API and the Swagger page, for someone logged in to the admin.
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -48,4 +48,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "bearman.api.schema.add_error_responses",
     ],
+}
+
+# API tokens are stored as hashes (knox); the key is shown once, when it is made. A token
+# lives until deleted unless the admin gives it an expiry.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": None,
 }

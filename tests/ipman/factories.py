@@ -5,9 +5,9 @@ import ipaddress
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from bearman.services.api_tokens import api_token_issue
 from ipman.models import Pool, PoolPurpose
 from ipman.services import pool_create
 
@@ -38,5 +38,5 @@ def api_client(*permissions: str, username: str = "api-user") -> APIClient:
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)[1]}")
     return client

@@ -2,8 +2,9 @@
 
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from bearman.services.api_tokens import api_token_issue
 
 BMC_PASSWORD = "Bmc-Secret-7f3a9c"
 ALL_PERMISSIONS = [
@@ -55,10 +56,10 @@ def client_for(django_user_model):
 
     def make(perms: list[str], name: str | None = None) -> WatchfulClient:
         user = user_with(django_user_model, name or f"user{len(made)}", perms)
-        token = Token.objects.create(user=user)
-        made.append(token.key)
+        _token, key = api_token_issue(user=user)
+        made.append(key)
         client = WatchfulClient(secrets=[BMC_PASSWORD, *made])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         client.user = user
         return client
 

@@ -34,7 +34,9 @@ def test_the_schema_is_served_with_every_error_documented(client):
     assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
     patch = schema["paths"]["/api/v1/nodes/{uuid}/"]["patch"]["responses"]
     assert {"200", "400", "401", "403", "404", "409"} <= set(patch)
-    assert "tokenAuth" in schema["components"]["securitySchemes"]
+    token_scheme = schema["components"]["securitySchemes"]["knoxApiToken"]
+    assert (token_scheme["in"], token_scheme["name"]) == ("header", "Authorization")
+    assert '"Token"' in token_scheme["description"]
     password = schema["components"]["schemas"]["PatchedNodeRequest"]["properties"]["bmc_password"]
     assert password["writeOnly"] is True
     assert "bmc_password" not in schema["components"]["schemas"]["Node"]["properties"]

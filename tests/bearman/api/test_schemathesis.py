@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from bearman.services.api_tokens import api_token_issue
 from tests.bearman.api.conftest import ALL_PERMISSIONS, user_with
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
 
@@ -31,7 +31,7 @@ def token(django_user_model) -> str:
     FlavorFactory(name="compute", default_profile=profile)
     BaremetalFactory(node=NodeFactory(), profile=profile)
     NodeFactory()
-    return Token.objects.create(user=user_with(django_user_model, "fuzzer", ALL_PERMISSIONS)).key
+    return api_token_issue(user=user_with(django_user_model, "fuzzer", ALL_PERMISSIONS))[1]
 
 
 def test_the_api_keeps_its_schema(live_server, token, tmp_path):

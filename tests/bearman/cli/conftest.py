@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from bearman.services.api_tokens import api_token_issue
 from tests.bearman.api.conftest import ALL_PERMISSIONS, user_with
 
 BEARMAN = Path(sys.executable).parent / "bearman"
@@ -46,5 +46,5 @@ class Cli:
 @pytest.fixture
 def cli(live_server, django_user_model, tmp_path):
     user = user_with(django_user_model, "operator", ALL_PERMISSIONS)
-    token = Token.objects.create(user=user)
-    return Cli(live_server.url, token.key, tmp_path)
+    _token, key = api_token_issue(user=user)
+    return Cli(live_server.url, key, tmp_path)
