@@ -30,7 +30,7 @@ def nodes_mark_bmc_answered(*, node_ids) -> None:
 def bmc_check_request(*, node: Node) -> None:
     """Record a power-status request for the node in the caller's transaction.
 
-    It commits with the registration or not at all, and is queued for a worker once
+    It commits with the caller's writes or not at all, and is queued for a worker once
     committed; an operation already in flight proves the BMC just as well.
     """
     from .power import power_action_request

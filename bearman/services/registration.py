@@ -12,6 +12,7 @@ from bearman.facts import fact_macs
 from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import EventKind, Node, NoticeKind
 from bearman.states import NodeStatus, node_move_allowed
+from ipman.assignment import Assignment
 
 from .addresses import availability_zone_for, bmc_address_lease
 from .bmc_check import bmc_check_request
@@ -94,7 +95,11 @@ def node_register(
         ipxe_render_on_commit(uuids=[uuid])
         if node.status == NodeStatus.REGISTERED:
             bmc_check_request(node=node)
-    bmc = BmcSettings(
+    return Registration(node=node, bmc=_bmc_settings(lease, password))
+
+
+def _bmc_settings(lease: Assignment, password: str) -> BmcSettings:
+    return BmcSettings(
         address=lease.address,
         prefix_length=lease.prefix_length,
         netmask=lease.netmask,
@@ -105,7 +110,6 @@ def node_register(
         channel=settings.BEARMAN_BMC_CHANNEL,
         user_id=settings.BEARMAN_BMC_USER_ID,
     )
-    return Registration(node=node, bmc=bmc)
 
 
 def _node_locked(*, uuid: str, zone: str, now) -> Node:
