@@ -3,17 +3,20 @@
 Run, on PostgreSQL (a scratch database is made and dropped):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bearman \
         .venv/bin/python bench/registration_storm.py
- Prints registrations/s, p50/p99 latency,
-errors and duplicate IPMI addresses (both must be 0), the RPC/s of a no-op unary call
-(grpc.health.v1.Health/Check) on the same server, and their ratio (target >= 0.3).
+Prints registrations/s, p50/p99 latency, errors and duplicate IPMI addresses (both must
+be 0), the RPC/s of a no-op unary call (grpc.health.v1.Health/Check) on the same server,
+and their ratio (target >= 0.3); then the CPU each call cost the server processes,
+PostgreSQL and this client, which says where the time goes on a shared machine.
 """
 
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -118,11 +121,65 @@ def main() -> None:
 
     if not on_postgres():
         raise SystemExit("Set DATABASE_URL=postgres://…: this benchmark runs on PostgreSQL")
-    with scratch_postgres("bearman_bench_registration") as url:
-        run(args, url)
+    # Its own var directory: the queued BMC checks (file-system broker) and metric files
+    # of this throwaway database must not reach anyone else's worker.
+    var = tempfile.mkdtemp(prefix="bearman-registration-storm-")
+    try:
+        with scratch_postgres("bearman_bench_registration") as url:
+            run(args, url, var)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
 
 
-def run(args, database_url: str) -> None:
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds the processes `pids` have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    """run_grpc and the server processes it forked."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [server.pid, *map(int, children)]
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL backends serving the scratch database (the server keeps them open)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU of the server, PostgreSQL and this client over one phase of the benchmark."""
+
+    def __init__(self, server: subprocess.Popen):
+        self.server = server
+
+    def __enter__(self):
+        self.pids = server_pids(self.server)
+        self.start = (cpu_seconds(self.pids), time.process_time())
+        return self
+
+    def __exit__(self, *exc):
+        # Backends opened during the phase are still open (CONN_MAX_AGE): counted whole.
+        self.postgres = cpu_seconds(postgres_pids())
+        self.server_cpu = cpu_seconds(self.pids) - self.start[0]
+        self.client_cpu = time.process_time() - self.start[1]
+
+
+def run(args, database_url: str, var: str) -> None:
     """Start run_grpc on the scratch database, then storm it and measure a no-op call."""
     env = {
         **os.environ,
@@ -130,6 +187,8 @@ def run(args, database_url: str) -> None:
         "DATABASE_URL": database_url,
         "BEARMAN_ENROLLMENT_TOKEN": TOKEN,
         "BEARMAN_LOG_LEVEL": "WARNING",
+        "BEARMAN_VAR_DIR": var,
+        "PROMETHEUS_MULTIPROC_DIR": os.path.join(var, "metrics"),
     }
     os.environ.update(env)
     prepare(args.agents)
@@ -149,14 +208,39 @@ def run(args, database_url: str) -> None:
     try:
         wait_serving(target, server)
         calls = [registration_call(request_for(i)) for i in range(args.agents)]
-        elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
-        noop_elapsed, _, noop_errors = asyncio.run(
-            storm(target, [noop_call] * args.noop_calls, args.in_flight)
-        )
+        postgres_before = cpu_seconds(postgres_pids())
+        with CpuMeter(server) as registering:
+            elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
+        with CpuMeter(server) as noop:
+            noop_elapsed, _, noop_errors = asyncio.run(
+                storm(target, [noop_call] * args.noop_calls, args.in_flight)
+            )
         report(args, elapsed, latencies, errors, noop_elapsed, noop_errors)
+        print_cpu(
+            "register",
+            registering.server_cpu,
+            registering.postgres - postgres_before,
+            registering.client_cpu,
+            args.agents,
+        )
+        print_cpu(
+            "no-op   ",
+            noop.server_cpu,
+            noop.postgres - registering.postgres,
+            noop.client_cpu,
+            args.noop_calls,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def print_cpu(what: str, server: float, postgres: float, client: float, calls: int) -> None:
+    per_call = [f"{seconds / calls * 1000:.3f}" for seconds in (server, postgres, client)]
+    print(
+        f"  CPU ms per {what} call: server {per_call[0]}   PostgreSQL {per_call[1]}   "
+        f"client {per_call[2]}"
+    )
 
 
 def report(args, elapsed, latencies, errors, noop_elapsed, noop_errors) -> None:

@@ -3,7 +3,6 @@
 from contextlib import suppress
 
 from django.conf import settings
-from django.db import transaction
 
 from bearman.errors import PowerOperationInFlight, TransitionConflict
 from bearman.models import Node, PowerAction
@@ -28,16 +27,14 @@ def nodes_mark_bmc_answered(*, node_ids) -> None:
             continue  # moved on meanwhile (an operator, a failure): theirs wins
 
 
-def bmc_check_after_commit(*, node: Node) -> None:
-    """Once the transaction commits, ask the worker for the node's power state."""
-    transaction.on_commit(lambda: _request_status(node.pk))
+def bmc_check_request(*, node: Node) -> None:
+    """Record a power-status request for the node in the caller's transaction.
 
-
-def _request_status(node_id: int) -> None:
+    It commits with the caller's writes or not at all, and is queued for a worker once
+    committed; an operation already in flight proves the BMC just as well.
+    """
     from .power import power_action_request
 
-    node = Node.objects.get(pk=node_id)
-    # An operation already in flight proves the BMC just as well.
     with suppress(PowerOperationInFlight):
         power_action_request(
             node=node,

@@ -12,9 +12,10 @@ from bearman.facts import fact_macs
 from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import EventKind, Node, NoticeKind
 from bearman.states import NodeStatus, node_move_allowed
+from ipman.assignment import Assignment
 
 from .addresses import availability_zone_for, bmc_address_lease
-from .bmc_check import bmc_check_after_commit
+from .bmc_check import bmc_check_request
 from .events import event_record
 from .notices import notice_raise
 from .transitions import node_transition
@@ -46,28 +47,31 @@ class Registration:
 def node_register(
     *, identity: dict, facts: dict, agent_address: str, agent_version: str
 ) -> Registration:
-    """Create or update the node by UUID and give it its BMC address and credentials."""
+    """Create or update the node by UUID and give it its BMC address and credentials.
+
+    Every write, the queued BMC check included, commits together or not at all, in as
+    few statements as the database allows: a storm of agents registers at once.
+    """
     uuid, now = identity["uuid"], timezone.now()
     zone = availability_zone_for(agent_address)
     with transaction.atomic():
-        node, _ = Node.objects.get_or_create(
-            uuid=uuid, defaults={"availability_zone": zone, "first_registered_at": now}
-        )
-        # One registration of a machine at a time: its credentials are made once.
-        node = Node.objects.select_for_update().get(pk=node.pk)
+        node = _node_locked(uuid=uuid, zone=zone, now=now)
         lease = bmc_address_lease(uuid=uuid, availability_zone=node.availability_zone)
         password = _bmc_password(node)
-        Node.objects.filter(pk=node.pk).update(
+        changes = {
             **identity_changes(identity),
-            facts=facts,
-            mac_addresses=" ".join(fact_macs(facts)),
-            bmc_address=lease.address,
-            bmc_username=settings.BEARMAN_BMC_USERNAME,
-            bmc_password_encrypted=encrypt_secret(password),
-            last_registered_at=now,
-            updated_at=now,
-        )
-        node.refresh_from_db()
+            "facts": facts,
+            "mac_addresses": " ".join(fact_macs(facts)),
+            "bmc_address": lease.address,
+            "bmc_username": settings.BEARMAN_BMC_USERNAME,
+            # Encrypted anew with the first key: registering again rotates it.
+            "bmc_password_encrypted": encrypt_secret(password),
+            "last_registered_at": now,
+            "updated_at": now,
+        }
+        Node.objects.filter(pk=node.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(node, field, value)
         if node.status == NodeStatus.ERROR:
             node_transition(
                 node=node,
@@ -90,8 +94,12 @@ def node_register(
         )
         ipxe_render_on_commit(uuids=[uuid])
         if node.status == NodeStatus.REGISTERED:
-            bmc_check_after_commit(node=node)
-    bmc = BmcSettings(
+            bmc_check_request(node=node)
+    return Registration(node=node, bmc=_bmc_settings(lease, password))
+
+
+def _bmc_settings(lease: Assignment, password: str) -> BmcSettings:
+    return BmcSettings(
         address=lease.address,
         prefix_length=lease.prefix_length,
         netmask=lease.netmask,
@@ -102,7 +110,20 @@ def node_register(
         channel=settings.BEARMAN_BMC_CHANNEL,
         user_id=settings.BEARMAN_BMC_USER_ID,
     )
-    return Registration(node=node, bmc=bmc)
+
+
+def _node_locked(*, uuid: str, zone: str, now) -> Node:
+    """The node `uuid`, created if new, locked until the transaction ends.
+
+    INSERT … ON CONFLICT DO NOTHING, then SELECT … FOR UPDATE: two statements whether the
+    node is new or not, and concurrent registrations of one machine queue on its row, so
+    its credentials are made once.
+    """
+    Node.objects.bulk_create(
+        [Node(uuid=uuid, availability_zone=zone, first_registered_at=now)],
+        ignore_conflicts=True,
+    )
+    return Node.objects.select_for_update().get(uuid=uuid)
 
 
 def identity_changes(identity: dict) -> dict:
