@@ -30,6 +30,7 @@ from bearman.power import BmcError, BmcUnreachable, BootDevice, PowerRequest
 from .bmc_check import nodes_mark_bmc_answered
 from .events import event_record
 from .power_drivers import power_driver_for, power_target_for
+from .queueing import task_queue
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,13 @@ def _enqueue(operation_id: int, delay_seconds: int = 0) -> None:
     # Imported here: the tasks module imports this one.
     from bearman.tasks import power_operation
 
-    power_operation.apply_async((operation_id,), countdown=delay_seconds or None)
+    task_queue(
+        power_operation,
+        operation_id,
+        countdown=delay_seconds or None,
+        what=f"power operation #{operation_id}",
+        meanwhile=f"the reaper fails it after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
+    )
 
 
 def power_operation_run(*, operation_id: int, last_attempt: bool = True) -> PowerOperation | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from bearman.services.deadlines import deployments_flag_stuck, nodes_flag_silent_bmcs
 from bearman.services.notices import NoticeDeliveryFailed
 from bearman.services.notices import notices_flush as send_pending_notices
+from bearman.services.queueing import task_queue
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,12 @@ def notices_flush(self) -> None:
 
 def notices_flush_soon() -> None:
     """Queue a flush after the batch window, so a burst of failures goes out as one message."""
-    notices_flush.apply_async(countdown=settings.BEARMAN_NOTIFY_BATCH_SECONDS)
+    task_queue(
+        notices_flush,
+        countdown=settings.BEARMAN_NOTIFY_BATCH_SECONDS,
+        what="notice flush",
+        meanwhile="the periodic flush sends the notices",
+    )
 
 
 @shared_task(name="bearman.tasks.operations_deadlines", acks_late=True)
