@@ -22,7 +22,7 @@ holder of an address, or a second address for an owner, impossible.
 import contextlib
 import weakref
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 
 from ipman.errors import PoolExhausted
 from ipman.models import Allocation, FreeAddress, Pool
@@ -76,6 +76,7 @@ SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
        (SELECT host(address) FROM chosen)
 """
 STATEMENTS = {"ipman_fresh": FRESH_STATEMENT, "ipman_claim": CLAIM_STATEMENT}
+EXECUTE = {name: f"EXECUTE {name} (%s, %s, %s, %s, %s, %s, %s)" for name in STATEMENTS}
 
 # Database sessions on which STATEMENTS are prepared: parsing and planning them anew costs
 # more than running them.
@@ -90,9 +91,10 @@ AGAIN = "again"
 
 def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
     """(address, created): the owner's address in `pool`, or a newly claimed one."""
-    claim = _claim_postgresql if connection.vendor == "postgresql" else _claim_in_one_transaction
+    db = connections[DEFAULT_DB_ALIAS]
+    claim = _claim_postgresql if db.vendor == "postgresql" else _claim_in_one_transaction
     while True:
-        outcome = claim(pool, owner, note)
+        outcome = claim(db, pool, owner, note)
         if outcome == AGAIN:
             pool = pool_get(pool=pool.pk)
         elif outcome is not None:
@@ -104,15 +106,15 @@ def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
             )
 
 
-def _claim_postgresql(pool: Pool, owner: str, note: str):
-    arguments = [pool.pk, owner, note, cursor_sequence(pool), *_segments(pool)]
+def _claim_postgresql(db, pool: Pool, owner: str, note: str):
+    arguments = [pool.pk, owner, note, *_pool_arguments(pool)]
     try:
-        with _statement_savepoint():
-            fresh = _execute("ipman_fresh", arguments)
+        with _statement_savepoint(db):
+            fresh = _execute(db, "ipman_fresh", arguments)
         if fresh:
             return fresh[0], True
-        with _statement_savepoint():
-            held, inserted, chosen = _execute("ipman_claim", arguments)
+        with _statement_savepoint(db):
+            held, inserted, chosen = _execute(db, "ipman_claim", arguments)
     except IntegrityError:
         # The same owner won an address meanwhile, or the drawn one was reserved by hand:
         # the next attempt finds the owner's address, or draws the next one.
@@ -133,31 +135,47 @@ def _settings_changed(pool: Pool) -> bool:
     return current != pool.version
 
 
-def _execute(name: str, arguments: list) -> tuple | None:
-    with connection.cursor() as cursor:
-        session = connection.connection
+def _execute(db, name: str, arguments: list) -> tuple | None:
+    with db.cursor() as cursor:
+        session = db.connection
         if session not in _prepared_on:
             for statement_name, statement in STATEMENTS.items():
                 cursor.execute(f"PREPARE {statement_name} ({PARAMETERS}) AS {statement}")
             _prepared_on.add(session)
-        cursor.execute(f"EXECUTE {name} (%s, %s, %s, %s, %s, %s::inet[], %s)", arguments)
+        cursor.execute(EXECUTE[name], arguments)
         return cursor.fetchone()
 
 
-def _segments(pool: Pool) -> tuple[list[int], list[str], list[int]]:
-    """The space's segments as the statements take them, cut at the 63-bit position limit."""
-    segments = [s for s in pool.space.segments if s.position < MAX_POSITIONS]
-    return (
+def _pool_arguments(pool: Pool) -> tuple[str, str, str, str]:
+    """The cursor's sequence and the space's segments, as the statements take them.
+
+    Kept on the pool object while its settings stay the same: building them costs more
+    than sending them, and the arrays go as PostgreSQL array text, which the driver passes
+    on as it is instead of adapting a Python list element by element.
+    """
+    space = pool.space
+    cached = getattr(pool, "_claim_arguments", None)
+    if cached is None or cached[0] is not space or cached[1] != pool.version:
+        cached = (space, pool.version, (cursor_sequence(pool), *_segments(space)))
+        pool._claim_arguments = cached
+    return cached[2]
+
+
+def _segments(space) -> tuple[str, str, str]:
+    """Positions, first addresses and sizes of the segments, cut at the 63-bit limit."""
+    segments = [s for s in space.segments if s.position < MAX_POSITIONS]
+    columns = (
         [s.position for s in segments],
-        [str(pool.space.address_of(s.first)) for s in segments],
+        [space.address_of(s.first) for s in segments],
         [min(s.size, MAX_POSITIONS - s.position) for s in segments],
     )
+    return tuple("{" + ",".join(map(str, column)) + "}" for column in columns)
 
 
-def _statement_savepoint():
+def _statement_savepoint(db):
     # In autocommit one statement is its own transaction; inside the caller's transaction a
     # savepoint keeps a failed statement from spoiling the rest of it.
-    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    return transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
 
 
 def _lost_race(pool: Pool, owner: str, chosen: str):
@@ -173,7 +191,7 @@ def _lost_race(pool: Pool, owner: str, chosen: str):
     return held[0], False
 
 
-def _claim_in_one_transaction(pool: Pool, owner: str, note: str):
+def _claim_in_one_transaction(db, pool: Pool, owner: str, note: str):
     with transaction.atomic():
         pool = pool_lock(pool_id=pool.pk)
         held = Allocation.objects.filter(pool=pool, owner=owner).first()
