@@ -22,15 +22,15 @@ class Assignment:
 
     @classmethod
     def of(cls, *, pool: Pool, address: str, owner: str, created: bool) -> "Assignment":
-        network = pool.space.network
+        network, prefix_length, netmask = pool.space.host_settings
         return cls(
             address=address,
             owner=owner,
             pool=pool.name,
             pool_id=pool.pk,
-            network=str(network),
-            prefix_length=network.prefixlen,
-            netmask=str(network.netmask),
+            network=network,
+            prefix_length=prefix_length,
+            netmask=netmask,
             gateway=pool.gateway,
             vlan=pool.vlan,
             created=created,

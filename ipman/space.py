@@ -132,6 +132,11 @@ class AddressSpace:
         )
 
     @cached_property
+    def host_settings(self) -> tuple[str, int, str]:
+        """The network, its prefix length and its netmask, as a host is configured with them."""
+        return str(self.network), self.network.prefixlen, str(self.network.netmask)
+
+    @cached_property
     def excluded(self) -> list[tuple[int, int]]:
         """The gateway and reserved addresses as sorted, merged ranges of integers."""
         ranges = [(int(low), int(high)) for low, high in self.reserved]

@@ -64,7 +64,8 @@ class Pool(models.Model):
     @property
     def space(self) -> AddressSpace:
         """The addresses this pool hands out, in order (rebuilt when its settings change)."""
-        key = tuple(str(getattr(self, field)) for field in SPACE_FIELDS)
+        # The reserved list is compared as text: a list changed in place must count too.
+        key = (self.network, self.gateway, self.range_first, self.range_last, str(self.reserved))
         if getattr(self, "_space_key", None) != key:
             self._space = AddressSpace.of(
                 network=self.network,

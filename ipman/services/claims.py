@@ -5,7 +5,9 @@ the cursor's next position (ipman.services.cursor), mapped to an address by the 
 address space. One algorithm, run the way each database makes it safe and fast:
 
 - PostgreSQL: prepared statements, so no lock is held across a round trip, and no lock on
-  anything shared at all. The common case, a new owner and an empty free table, is one
+  anything shared at all. Each pool's statements are prepared once per session and
+  settings, with the pool's constants (id, cursor, segments) written in: a claim sends only
+  the owner and the note. The common case, a new owner and an empty free table, is one
   INSERT that draws from the cursor: nothing to wait for, nothing to retry. Otherwise one
   statement returns the owner's address, or claims the lowest free row nobody else is
   claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
@@ -21,8 +23,9 @@ holder of an address, or a second address for an owner, impossible.
 
 import contextlib
 import weakref
+from dataclasses import dataclass, field
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 
 from ipman.errors import PoolExhausted
 from ipman.models import Allocation, FreeAddress, Pool
@@ -33,32 +36,33 @@ from .cursor import cursor_sequence
 from .free import free_after_nothing, free_return, pool_lock
 
 ALLOCATION, FREE = Allocation._meta.db_table, FreeAddress._meta.db_table
-# $1 pool id, $2 owner, $3 note, $4 the cursor's sequence, $5-$7 the segments of the
-# pool's address space: first position, first address, size.
-PARAMETERS = "bigint, varchar, varchar, text, bigint[], inet[], bigint[]"
+# Each pool's statements are prepared with what stays the same between its claims written
+# in: %(pool)s its id, %(sequence)s its cursor's sequence (resolved once, when prepared),
+# %(starts)s, %(firsts)s and %(sizes)s the segments of its address space (first position,
+# first address, size). What changes per claim: $1 owner, $2 note.
 DRAW = """
     SELECT segment.first + (drawn.position - segment.start) AS address
-    FROM (SELECT nextval($4::regclass) AS position {gate}) AS drawn
-    JOIN unnest($5::bigint[], $6::inet[], $7::bigint[]) AS segment (start, first, size)
+    FROM (SELECT nextval(%(sequence)s::regclass) AS position {gate}) AS drawn
+    JOIN unnest(%(starts)s::bigint[], %(firsts)s::inet[], %(sizes)s::bigint[])
+        AS segment (start, first, size)
         ON drawn.position >= segment.start AND drawn.position < segment.start + segment.size
 """
 FRESH_STATEMENT = f"""
 INSERT INTO {ALLOCATION} (pool_id, address, owner, note, created_at)
-SELECT $1, address, $2, $3, now() FROM ({DRAW.format(gate="")}) AS fresh
-WHERE NOT EXISTS (SELECT FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2)
-    -- Written to read the (pool, position) index, even in a generic plan.
-    AND (SELECT position FROM {FREE} WHERE pool_id = $1 ORDER BY pool_id, position LIMIT 1)
+SELECT %(pool)s, address, $1, $2, now() FROM ({DRAW.format(gate="")}) AS fresh
+WHERE NOT EXISTS (SELECT FROM {ALLOCATION} WHERE pool_id = %(pool)s AND owner = $1)
+    AND (SELECT position FROM {FREE} WHERE pool_id = %(pool)s ORDER BY position LIMIT 1)
         IS NULL
 RETURNING host(address)
 """
 CLAIM_STATEMENT = f"""
 WITH held AS (
-    SELECT address FROM {ALLOCATION} WHERE pool_id = $1 AND owner = $2
+    SELECT address FROM {ALLOCATION} WHERE pool_id = %(pool)s AND owner = $1
 ), reused AS (
     DELETE FROM {FREE} WHERE ctid = (
         SELECT ctid FROM {FREE}
-        WHERE pool_id = $1 AND NOT EXISTS (SELECT FROM held)
-        ORDER BY pool_id, position LIMIT 1
+        WHERE pool_id = %(pool)s AND NOT EXISTS (SELECT FROM held)
+        ORDER BY position LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
     RETURNING address
@@ -68,18 +72,31 @@ WITH held AS (
     {DRAW.format(gate="WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)")}
 ), inserted AS (
     INSERT INTO {ALLOCATION} (pool_id, address, owner, note, created_at)
-    SELECT $1, address, $2, $3, now() FROM chosen
+    SELECT %(pool)s, address, $1, $2, now() FROM chosen
     ON CONFLICT DO NOTHING
     RETURNING address
 )
 SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
        (SELECT host(address) FROM chosen)
 """
-STATEMENTS = {"ipman_fresh": FRESH_STATEMENT, "ipman_claim": CLAIM_STATEMENT}
+STATEMENTS = {"fresh": FRESH_STATEMENT, "claim": CLAIM_STATEMENT}
+# A session prepares each pool's statements once per settings; past this many (pools
+# deleted, settings changed) it drops them all and starts over.
+PREPARED_LIMIT = 200
 
-# Database sessions on which STATEMENTS are prepared: parsing and planning them anew costs
-# more than running them.
-_prepared_on = weakref.WeakSet()
+
+@dataclass
+class _Session:
+    """A database session's cursor and the statements prepared on it, by what they contain."""
+
+    connection: object
+    cursor: object
+    statements: dict = field(default_factory=dict)
+
+
+# Per database connection (thread): parsing and planning the statements anew costs more
+# than running them, and opening a cursor per claim costs a good part of the claim's Python.
+_sessions = weakref.WeakKeyDictionary()
 
 
 # A claim's outcome when it must run again: the same owner won an address meanwhile, or the
@@ -90,9 +107,10 @@ AGAIN = "again"
 
 def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
     """(address, created): the owner's address in `pool`, or a newly claimed one."""
-    claim = _claim_postgresql if connection.vendor == "postgresql" else _claim_in_one_transaction
+    db = connections[DEFAULT_DB_ALIAS]
+    claim = _claim_postgresql if db.vendor == "postgresql" else _claim_in_one_transaction
     while True:
-        outcome = claim(pool, owner, note)
+        outcome = claim(db, pool, owner, note)
         if outcome == AGAIN:
             pool = pool_get(pool=pool.pk)
         elif outcome is not None:
@@ -104,15 +122,14 @@ def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
             )
 
 
-def _claim_postgresql(pool: Pool, owner: str, note: str):
-    arguments = [pool.pk, owner, note, cursor_sequence(pool), *_segments(pool)]
+def _claim_postgresql(db, pool: Pool, owner: str, note: str):
     try:
-        with _statement_savepoint():
-            fresh = _execute("ipman_fresh", arguments)
+        with _statement_savepoint(db):
+            fresh = _execute(db, "fresh", pool, owner, note)
         if fresh:
             return fresh[0], True
-        with _statement_savepoint():
-            held, inserted, chosen = _execute("ipman_claim", arguments)
+        with _statement_savepoint(db):
+            held, inserted, chosen = _execute(db, "claim", pool, owner, note)
     except IntegrityError:
         # The same owner won an address meanwhile, or the drawn one was reserved by hand:
         # the next attempt finds the owner's address, or draws the next one.
@@ -133,31 +150,70 @@ def _settings_changed(pool: Pool) -> bool:
     return current != pool.version
 
 
-def _execute(name: str, arguments: list) -> tuple | None:
-    with connection.cursor() as cursor:
-        session = connection.connection
-        if session not in _prepared_on:
-            for statement_name, statement in STATEMENTS.items():
-                cursor.execute(f"PREPARE {statement_name} ({PARAMETERS}) AS {statement}")
-            _prepared_on.add(session)
-        cursor.execute(f"EXECUTE {name} (%s, %s, %s, %s, %s, %s::inet[], %s)", arguments)
-        return cursor.fetchone()
+def _execute(db, kind: str, pool: Pool, owner: str, note: str) -> tuple | None:
+    """Run the pool's `kind` statement (prepared on first use) for the owner."""
+    session = _session(db)
+    # Django's wrapper, around the kept cursor, still turns errors into Django's, logs the
+    # query when logging is on and runs the connection's execute wrappers.
+    cursor = (db.make_debug_cursor if db.queries_logged else db.make_cursor)(session.cursor)
+    key = (kind, pool.pk, *_pool_arguments(pool))
+    name = session.statements.get(key) or _prepare(cursor, session, key)
+    cursor.execute(f"EXECUTE {name} (%s, %s)", [owner, note])
+    return cursor.fetchone()
 
 
-def _segments(pool: Pool) -> tuple[list[int], list[str], list[int]]:
-    """The space's segments as the statements take them, cut at the 63-bit position limit."""
-    segments = [s for s in pool.space.segments if s.position < MAX_POSITIONS]
-    return (
+def _session(db) -> _Session:
+    """This connection's session, with the DB-API cursor kept for it."""
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    session = _sessions.get(db)
+    if session is None or session.connection is not db.connection:
+        session = _sessions[db] = _Session(db.connection, db.connection.cursor())
+    return session
+
+
+def _prepare(cursor, session: _Session, key: tuple) -> str:
+    kind, pool_id, sequence, starts, firsts, sizes = key
+    if len(session.statements) >= PREPARED_LIMIT:
+        for old in session.statements.values():
+            cursor.execute(f"DEALLOCATE {old}")
+        session.statements.clear()
+    name = f"ipman_{kind}_{len(session.statements)}"
+    constants = dict(pool=pool_id, sequence=sequence, starts=starts, firsts=firsts, sizes=sizes)
+    # Fails if the sequence is gone: the pool's settings changed or the pool was deleted.
+    cursor.execute(f"PREPARE {name} (varchar, varchar) AS {STATEMENTS[kind]}", constants)
+    session.statements[key] = name
+    return name
+
+
+def _pool_arguments(pool: Pool) -> tuple[str, str, str, str]:
+    """The cursor's sequence and the space's segments, as the statements take them.
+
+    Kept on the pool object while its settings stay the same.
+    """
+    space = pool.space
+    cached = getattr(pool, "_claim_arguments", None)
+    if cached is None or cached[0] is not space or cached[1] != pool.version:
+        cached = (space, pool.version, (cursor_sequence(pool), *_segments(space)))
+        pool._claim_arguments = cached
+    return cached[2]
+
+
+def _segments(space) -> tuple[str, str, str]:
+    """Positions, first addresses and sizes of the segments, cut at the 63-bit limit."""
+    segments = [s for s in space.segments if s.position < MAX_POSITIONS]
+    columns = (
         [s.position for s in segments],
-        [str(pool.space.address_of(s.first)) for s in segments],
+        [space.address_of(s.first) for s in segments],
         [min(s.size, MAX_POSITIONS - s.position) for s in segments],
     )
+    return tuple("{" + ",".join(map(str, column)) + "}" for column in columns)
 
 
-def _statement_savepoint():
+def _statement_savepoint(db):
     # In autocommit one statement is its own transaction; inside the caller's transaction a
     # savepoint keeps a failed statement from spoiling the rest of it.
-    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    return transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
 
 
 def _lost_race(pool: Pool, owner: str, chosen: str):
@@ -173,7 +229,7 @@ def _lost_race(pool: Pool, owner: str, chosen: str):
     return held[0], False
 
 
-def _claim_in_one_transaction(pool: Pool, owner: str, note: str):
+def _claim_in_one_transaction(db, pool: Pool, owner: str, note: str):
     with transaction.atomic():
         pool = pool_lock(pool_id=pool.pk)
         held = Allocation.objects.filter(pool=pool, owner=owner).first()

@@ -83,7 +83,12 @@ def pool_update(*, pool: Pool, **changes) -> Pool:
 
 
 def pool_delete(*, pool: Pool) -> None:
-    """Delete a pool that has no allocations (PoolInUse otherwise)."""
+    """Delete a pool that has no allocations (PoolInUse otherwise).
+
+    This is what keeps allocations from outliving their pool (the database does not check
+    that reference; see ipman.models.Allocation): with the cursor retired and the free table
+    emptied, every claim of the pool has ended or will fail, so the count below is final.
+    """
     with transaction.atomic():
         locked = pool_lock(pool_id=pool.pk)
         _stop_claims(locked)

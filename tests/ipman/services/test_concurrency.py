@@ -11,8 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from ipman.errors import PoolInUse
 from ipman.models import Allocation, FreeAddress, Pool
-from ipman.services import ip_allocate, ip_release, pool_update
+from ipman.services import ip_allocate, ip_release, pool_delete, pool_update
 from ipman.services.free import pool_lock
 from tests.ipman.factories import PoolFactory
 
@@ -103,6 +104,23 @@ def test_a_network_change_waits_for_an_allocation_in_flight_and_is_refused(proce
         pool_update(pool=pool, network="10.65.0.0/24", gateway="10.65.0.1")
     assert holder.get(RESULT_TIMEOUT) == "10.64.0.2"
     assert Pool.objects.get(pk=pool.pk).network == "10.64.0.0/24"
+
+
+def test_deleting_a_pool_waits_for_an_allocation_in_flight_and_is_refused(processes, tmp_path):
+    pool = PoolFactory(network="10.66.0.0/24", gateway="10.66.0.1")
+    signal = tmp_path / "allocated"
+    arguments = (pool.pk, "node/slow", str(signal), 2)
+    holder = processes.apply_async(workers.allocate_and_hold, arguments)
+    deadline = time.time() + RESULT_TIMEOUT
+    while not signal.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    with pytest.raises(PoolInUse, match="has 1 allocations"):
+        pool_delete(pool=pool)
+    assert holder.get(RESULT_TIMEOUT) == "10.66.0.2"
+    assert list(Allocation.objects.filter(pool_id=pool.pk).values_list("owner", "address")) == [
+        ("node/slow", "10.66.0.2")
+    ]
+    assert Pool.objects.filter(pk=pool.pk).exists()
 
 
 @pytest.mark.skipif(

@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from ipman.errors import PoolInUse
-from ipman.models import FreeAddress, Pool
+from ipman.errors import PoolInUse, PoolNotFound
+from ipman.models import Allocation, FreeAddress, Pool
 from ipman.services import ip_allocate, ip_release, pool_create, pool_delete, pool_update
 from tests.ipman.factories import PoolFactory
 
@@ -131,6 +131,16 @@ def test_a_pool_with_allocations_cannot_be_deleted():
     with pytest.raises(PoolInUse, match="Pool ipmi-az1 has 1 allocations: release them"):
         pool_delete(pool=pool)
     assert ip_allocate(pool=pool, owner="node/2").address.endswith(".3")
+
+
+def test_a_deleted_pool_hands_out_nothing_more():
+    pool = PoolFactory(name="ipmi-az1")
+    ip_allocate(pool=pool, owner="node/1")  # its statements are ready on this connection
+    ip_release(owner="node/1")
+    pool_delete(pool=pool)
+    with pytest.raises(PoolNotFound):
+        ip_allocate(pool=pool, owner="node/2")
+    assert not Allocation.objects.exists()
 
 
 def test_an_empty_pool_is_deleted_with_its_free_addresses():
