@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import pkgutil
+import select
 import shutil
 import signal
 import socket
@@ -40,10 +41,12 @@ def _import_agent() -> None:
 
 
 def serve(listener: socket.socket) -> None:
-    """Fork a child per connection, for ever."""
+    """Fork a child per connection until the lab closes our stdin (or is gone)."""
     _import_agent()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     while True:
+        if sys.stdin in select.select([listener, sys.stdin], [], [])[0]:
+            os.killpg(0, signal.SIGTERM)  # with the runs still going
         connection, _ = listener.accept()
         if os.fork() == 0:
             listener.close()
@@ -58,6 +61,9 @@ def _child(connection: socket.socket) -> None:
     try:
         request = json.loads(connection.makefile("rb").readline())
         connection.sendall(f"{os.getpid()}\n".encode())
+        nothing = os.open(os.devnull, os.O_RDONLY)  # not the server's lifeline
+        os.dup2(nothing, 0)
+        os.close(nothing)
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
@@ -103,6 +109,7 @@ class AgentForkServer:
                 [sys.executable, "-m", __name__, "--fd", str(listener.fileno())],
                 pass_fds=[listener.fileno()],
                 start_new_session=True,  # its children too are stopped as one group
+                stdin=subprocess.PIPE,  # its lifeline: closed when we stop or die
                 stdout=subprocess.DEVNULL,
             )
 
@@ -123,9 +130,8 @@ class AgentForkServer:
         return int(code) if code else -1  # ended without a word: killed, or see its log
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
+        self.process.stdin.close()
+        self.process.wait(10)
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -1,11 +1,13 @@
 """IpmiPowerDriver over real UDP against virtual BMCs, checked with ipmitool."""
 
+import socket
 import subprocess
 import sys
 import time
 from types import MappingProxyType
 
 import pytest
+from pyghmi.ipmi.private import session
 
 from bearman.power import (
     BmcAuthenticationFailed,
@@ -14,6 +16,7 @@ from bearman.power import (
     BootDevice,
     MachinePower,
     PowerRequest,
+    pyghmi_compat,
 )
 from bearman.power.ipmi import IpmiPowerDriver
 from bearman.power.pyghmi_compat import MAX_SOCKETS_PER_PROCESS
@@ -146,3 +149,19 @@ def test_a_bmc_added_while_the_loop_waits_answers_at_once():
         assert time.monotonic() - start < 3
     finally:
         stop_process(process)
+
+
+class SwitchedBackToBlocking(socket.socket):
+    """A socket that another thread's send puts back in blocking mode at once."""
+
+    def setblocking(self, flag):
+        super().setblocking(True)
+
+
+def test_the_io_loop_never_blocks_on_a_socket_another_thread_left_blocking():
+    # pyghmi_compat, 9: pyghmi switches a socket to non-blocking, then reads it; a send
+    # from another thread in between made that read block, and with it the I/O loop.
+    with SwitchedBackToBlocking(socket.AF_INET, socket.SOCK_DGRAM) as idle:
+        idle.bind(("127.0.0.1", 0))
+        received = pyghmi_compat.call_with_deadline(lambda: session._io_graball([idle], {}), 2)
+    assert received == []
