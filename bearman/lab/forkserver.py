@@ -30,6 +30,7 @@ import traceback
 from pathlib import Path
 
 AGENT = "bearman_agent"
+PROJECT = Path(__file__).resolve().parents[2]  # where `-m bearman.lab.forkserver` is found
 
 
 def _import_agent() -> None:
@@ -107,6 +108,7 @@ class AgentForkServer:
         with listener:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", __name__, "--fd", str(listener.fileno())],
+                cwd=PROJECT,
                 pass_fds=[listener.fileno()],
                 start_new_session=True,  # its children too are stopped as one group
                 stdin=subprocess.PIPE,  # its lifeline: closed when we stop or die
