@@ -1,6 +1,7 @@
 """The virtual lab end to end: machines register through the real agent and gRPC server,
 their BMCs answer the real worker, and one bulk admin action deploys them to INSTALLED."""
 
+import random
 import threading
 import time
 
@@ -8,9 +9,10 @@ import pytest
 from django.urls import reverse
 
 from bearman.lab.lab import Lab
-from bearman.lab.setup import lab_assign_flavor, lab_nodes, lab_prepare
+from bearman.lab.setup import ZONE, lab_assign_flavor, lab_nodes, lab_prepare
 from bearman.models import Baremetal
 from bearman.states import DeployStatus, NodeStatus
+from ipman.services import pool_create
 from tests.bearman.grpc.conftest import ENROLLMENT, start_server, stop_server
 from tests.bearman.power.worker import celery_worker, shared_broker
 
@@ -34,6 +36,10 @@ def test_lab_machines_register_and_one_bulk_action_deploys_them(
     # The scripts this process renders and serves, beside the gRPC server's (its var dir).
     settings.BEARMAN_IPXE_RENDER_DIR = str(tmp_path / "ipxe")
     settings.BEARMAN_BMC_CHECK_DELAY_SECONDS = 1
+    # BMCs on loopback addresses of this run's own, not the lab's default 127.1.0.0/16,
+    # which another lab on this host (a benchmark, `make run LAB=N`) may hold on port 623.
+    network = f"127.{random.randrange(3, 255)}.{random.randrange(256)}.0/24"
+    pool_create(name="lab-ipmi", network=network, purpose="ipmi", availability_zone=ZONE)
     flavor = lab_prepare()
     with shared_broker(tmp_path) as broker_env:
         env = {
