@@ -1,30 +1,57 @@
-"""A lab machine's BMC: real IPMI v2.0 on the address the agent gave it."""
+"""The lab's BMCs: real IPMI v2.0 on the addresses the agents gave them, in a process of
+their own.
 
-import threading
+pyghmi keeps its sockets, sessions and I/O thread process-wide, and sessions are filed
+by port: BMCs served beside other pyghmi users (a test process, a shell) would share
+that state with them. One spawned process serves every BMC of a lab and nothing else.
+"""
+
+import logging
+import multiprocessing
+import signal
+import time
 import uuid
+from pathlib import Path
 
 from pyghmi.ipmi.private import session as ipmisession
 
 from bearman.lab.machine import LabMachine
 from bearman.power.virtual_bmc import IPMI_NOT_IN_PRESENT_STATE, VirtualBmc
 
+log = logging.getLogger("bearman.lab")
+
+# How often the BMC process looks for newly configured BMCs (also its I/O wait).
+LOOK_SECONDS = 0.3
+
 
 class LabBmc(VirtualBmc):
-    """Power follows the machine's `power` file; powering on boots the machine."""
+    """Power follows the machine's `power` file; powering on asks the lab to boot it."""
 
     def __init__(
-        self, *, machine: LabMachine, address: str, port: int, username: str, password: str, on_boot
+        self,
+        *,
+        machine: LabMachine,
+        address: str,
+        port: int,
+        username: str,
+        password: str,
+        power_ons,
     ):
         super().__init__(address=address, port=port, username=username, password=password)
-        self.machine, self.on_boot = machine, on_boot
+        self.machine, self.power_ons = machine, power_ons
         self.uuid = uuid.UUID(machine.uuid)
 
     def get_power_state(self):
         return "off" if self.machine.get("power") == "off" else "on"
 
+    def _boot(self):
+        # On at once, as the BMC reports; the lab process runs the boot itself.
+        self.machine.set("power", "on")
+        self.power_ons.put(self.machine.index)
+
     def power_on(self):
         if self.get_power_state() == "off":
-            self.on_boot(self.machine)
+            self._boot()
 
     def power_off(self):
         self.machine.set("power", "off")
@@ -35,26 +62,69 @@ class LabBmc(VirtualBmc):
     def power_reset(self):
         if self.get_power_state() == "off":
             return IPMI_NOT_IN_PRESENT_STATE
-        self.on_boot(self.machine)
+        self._boot()
         return 0
 
     power_cycle = power_reset
 
 
-_listening = threading.Lock()
-_listener: list[threading.Thread] = []
+def configured_bmc(machine: LabMachine) -> dict | None:
+    """Address and first user the agent configured with ipmitool, or None (not yet)."""
+    settings = machine.bmc_settings()
+    users = [u for u in settings["users"].values() if "name" in u and "password" in u]
+    if "address" not in settings or not users:
+        return None
+    return {
+        "address": settings["address"],
+        "username": users[0]["name"],
+        "password": users[0]["password"],
+    }
 
 
-def listen_in_background() -> None:
-    """Serve every LabBmc of this process from one thread (pyghmi's I/O loop is shared)."""
-    with _listening:
-        if _listener:
-            return
-        # A short wait: BMCs created later join the loop on its next turn.
-        thread = threading.Thread(
-            target=lambda: [ipmisession.Session.wait_for_rsp(0.2) for _ in iter(int, 1)],
+def serve(root: str, count: int, port: int, power_ons, started) -> None:
+    """Bring up each machine's BMC once its agent configured it; serve them all until killed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the lab process does the stopping
+    waiting = [LabMachine(index, Path(root) / f"machine-{index}") for index in range(1, count + 1)]
+    bmcs = []
+    while True:
+        for machine in list(waiting):
+            if not (config := configured_bmc(machine)):
+                continue
+            waiting.remove(machine)
+            try:
+                bmcs.append(LabBmc(machine=machine, port=port, power_ons=power_ons, **config))
+            except OSError as error:  # e.g. another lab holds the address: this one stays dark
+                log.error(
+                    "machine %s: no BMC at %s:%s: %s", machine.index, config["address"], port, error
+                )
+                continue
+            with started.get_lock():
+                started.value += 1
+        if bmcs:
+            ipmisession.Session.wait_for_rsp(LOOK_SECONDS)
+        else:
+            time.sleep(LOOK_SECONDS)
+
+
+class LabBmcs:
+    """The process serving a lab's BMCs; `power_ons` carries the machines they power on."""
+
+    def __init__(self, *, root: Path, count: int, port: int):
+        context = multiprocessing.get_context("spawn")
+        self.power_ons = context.Queue()
+        self.started = context.Value("i", 0)
+        self.process = context.Process(
+            target=serve,
+            args=(str(root), count, port, self.power_ons, self.started),
             name="lab-bmcs",
             daemon=True,
         )
-        thread.start()
-        _listener.append(thread)
+        self.process.start()
+
+    @property
+    def count(self) -> int:
+        return self.started.value
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.join(10)

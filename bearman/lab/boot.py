@@ -1,12 +1,11 @@
 """A lab machine booting: ask Bearman's iPXE endpoint, then run what it says."""
 
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from bearman.lab.forkserver import AgentForkServer
 from bearman.lab.machine import LabMachine
 
 KERNEL_ARGUMENTS_TO_DROP = {"initrd=initrd", "||", "goto", "failed"}
@@ -39,7 +38,9 @@ def kernel_command_line(script: str) -> str | None:
     return None
 
 
-def boot(machine: LabMachine, *, web_url: str, token: str, standins: Path) -> str:
+def boot(
+    machine: LabMachine, *, web_url: str, token: str, standins: Path, agents: AgentForkServer
+) -> str:
     """Power on → iPXE → first stage (register or deploy) or local disk; returns the outcome."""
     machine.set("power", "on")
     script = ipxe_script(machine, web_url)
@@ -49,38 +50,23 @@ def boot(machine: LabMachine, *, web_url: str, token: str, standins: Path) -> st
             machine.set("power", "off")
             return "powered off (nothing to do)"
         return "booted its disk" if machine.get("os") else "idle (no OS on disk)"
-    return run_first_stage(machine, cmdline, token=token, standins=standins)
+    return run_first_stage(machine, cmdline, token=token, standins=standins, agents=agents)
 
 
-def run_first_stage(machine: LabMachine, cmdline: str, *, token: str, standins: Path) -> str:
+def run_first_stage(
+    machine: LabMachine, cmdline: str, *, token: str, standins: Path, agents: AgentForkServer
+) -> str:
     """The real `bearman-cli autorun`, with the machine's stand-in tools on its PATH."""
     (machine.root / "cmdline").write_text(cmdline + "\n")
     work = machine.root / "work"
     work.mkdir(exist_ok=True)
-    cli = Path(sys.executable).parent / "bearman-cli"
     env = {
         **os.environ,
         "PATH": f"{standins}{os.pathsep}{os.environ.get('PATH', '')}",
         "BEARMAN_LAB_MACHINE": str(machine.root),
         "BEARMAN_TOKEN": token,
     }
-    with (machine.root / "agent.log").open("a") as log:
-        result = subprocess.run(
-            [
-                str(cli),
-                "autorun",
-                "--cmdline",
-                str(machine.root / "cmdline"),
-                "--lldp-wait",
-                "0",
-                "--workdir",
-                str(work),
-                "--retries",
-                "3",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=600,
-        )
-    return f"first stage exited {result.returncode}"
+    argv = ["autorun", "--cmdline", str(machine.root / "cmdline"), "--lldp-wait", "0"]
+    argv += ["--workdir", str(work), "--retries", "3"]
+    code = agents.run(argv, env=env, log=machine.root / "agent.log", timeout=600)
+    return f"first stage exited {code}"

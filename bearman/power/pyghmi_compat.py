@@ -28,8 +28,21 @@
    pyghmi's process-wide tables that we could not pin down. Celery workers therefore
    replace each pool process after one task (CELERY_WORKER_MAX_TASKS_PER_CHILD); within a
    task each BMC is visited once, or back to back, which works.
+8. pyghmi's I/O thread sleeps in select() for up to 300 s and is woken by a packet sent
+   to its first socket at `myself` (::1 or 127.0.0.1). When that first socket is a BMC's
+   bound to another address (the lab's BMCs live at 127.1.x.y), the wake-up goes nowhere:
+   a BMC added after the loop started is deaf until a packet reaches an earlier one.
+   `CompatBmc` gives a process's I/O loop a first socket of its own, bound to every
+   address, before its first BMC binds.
+9. pyghmi puts a socket in blocking mode to send on it and in non-blocking mode to read
+   it, from whichever thread. When a send (a BMC answering, a client calling) slips in
+   between the I/O thread's switch and its read, that read blocks until the next packet,
+   which may never come: every waiter of the process then hangs (seen in the lab, its
+   BMC process stuck in recvfrom under 200 machines). `_receive` replaces pyghmi's
+   reader with one that never blocks, whatever mode the socket is in.
 """
 
+import socket
 import threading
 
 from pyghmi.ipmi import bmc as pyghmi_bmc
@@ -46,6 +59,17 @@ SUPPORTED_CIPHER_SUITES = (3, 17)
 
 # pyghmi's session cache is shared by every thread of the process.
 _cache_lock = threading.Lock()
+
+
+def _receive(mysocket, size):
+    """pyghmi's `_io_recvfrom` without touching the socket's mode (item 9)."""
+    try:
+        return mysocket.recvfrom(size, socket.MSG_DONTWAIT)
+    except OSError:
+        return None
+
+
+session._io_recvfrom = _receive
 
 
 class Suite3ServerSession(serversession.ServerSession):
@@ -81,6 +105,12 @@ class Suite3ServerSession(serversession.ServerSession):
 
 class CompatBmc(pyghmi_bmc.Bmc):
     """pyghmi's BMC server with the session fixes above."""
+
+    def __init__(self, *args, **kwargs):
+        with _cache_lock:
+            if not session.iosockets:
+                session.Session._assignsocket()  # item 8: hears the I/O thread's wake-ups
+        super().__init__(*args, **kwargs)
 
     def sessionless_data(self, data, sockaddr):
         packet = bytearray(data)

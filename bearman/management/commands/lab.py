@@ -65,6 +65,7 @@ class Command(BaseCommand):
             pass
         finally:
             stop.set()
+            watcher.join(30)  # it stops the lab's BMC and agent processes
 
     def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
         ready_at = installed_at = None

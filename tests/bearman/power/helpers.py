@@ -81,9 +81,9 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(5)
 
 
-def ipmitool(port: int, *args: str) -> str:
+def ipmitool(port: int, *args: str, address: str = "127.0.0.1") -> str:
     """ipmitool's answer from a virtual BMC: an independent client checks what we did."""
-    command = [IPMITOOL, "-I", "lanplus", "-C", "3", "-H", "127.0.0.1", "-p", str(port)]
+    command = [IPMITOOL, "-I", "lanplus", "-C", "3", "-H", address, "-p", str(port)]
     command += ["-U", USER, "-P", PASSWORD, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=30, check=True).stdout
 

@@ -1,9 +1,13 @@
 """IpmiPowerDriver over real UDP against virtual BMCs, checked with ipmitool."""
 
+import socket
+import subprocess
+import sys
 import time
 from types import MappingProxyType
 
 import pytest
+from pyghmi.ipmi.private import session
 
 from bearman.power import (
     BmcAuthenticationFailed,
@@ -12,11 +16,20 @@ from bearman.power import (
     BootDevice,
     MachinePower,
     PowerRequest,
+    pyghmi_compat,
 )
 from bearman.power.ipmi import IpmiPowerDriver
 from bearman.power.pyghmi_compat import MAX_SOCKETS_PER_PROCESS
 
-from .helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
+from .helpers import (
+    PASSWORD,
+    ROOT,
+    USER,
+    free_port_range,
+    ipmitool,
+    stop_process,
+    virtual_bmcs,
+)
 
 DRIVER = IpmiPowerDriver()
 
@@ -101,3 +114,54 @@ def test_more_bmcs_than_one_process_can_select_on():
     with virtual_bmcs(count) as base_port:
         for port in (base_port, base_port + count - 1):
             assert DRIVER.set_power_state(target(port), PowerRequest.ON) == MachinePower.ON
+
+
+LATE_BMC = """
+import sys, threading, time
+from bearman.power.virtual_bmc import VirtualBmc
+from pyghmi.ipmi.private import session
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+VirtualBmc(address="127.0.0.2", port=port, username=user, password=password)
+threading.Thread(target=lambda: [session.Session.wait_for_rsp(0.2) for _ in iter(int, 1)],
+                 daemon=True).start()
+time.sleep(1)  # the I/O loop is asleep in select() by now
+VirtualBmc(address="127.0.0.3", port=port, username=user, password=password)
+print("Serving", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_bmc_added_while_the_loop_waits_answers_at_once():
+    # pyghmi_compat, 8: the first BMC is on 127.0.0.2, where the I/O thread's wake-ups
+    # never arrived, so a BMC bound later stayed deaf until the first one got a packet.
+    port = free_port_range(1)
+    process = subprocess.Popen(
+        [sys.executable, "-c", LATE_BMC, str(port), USER, PASSWORD],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().startswith("Serving")
+        start = time.monotonic()
+        status = ipmitool(port, "chassis", "power", "status", address="127.0.0.3")
+        assert status.strip() == "Chassis Power is off"
+        assert time.monotonic() - start < 3
+    finally:
+        stop_process(process)
+
+
+class SwitchedBackToBlocking(socket.socket):
+    """A socket that another thread's send puts back in blocking mode at once."""
+
+    def setblocking(self, flag):
+        super().setblocking(True)
+
+
+def test_the_io_loop_never_blocks_on_a_socket_another_thread_left_blocking():
+    # pyghmi_compat, 9: pyghmi switches a socket to non-blocking, then reads it; a send
+    # from another thread in between made that read block, and with it the I/O loop.
+    with SwitchedBackToBlocking(socket.AF_INET, socket.SOCK_DGRAM) as idle:
+        idle.bind(("127.0.0.1", 0))
+        received = pyghmi_compat.call_with_deadline(lambda: session._io_graball([idle], {}), 2)
+    assert received == []
