@@ -27,11 +27,19 @@
    power-state sync) finds a fifth of them silent until its deadline: some state in
    pyghmi's process-wide tables that we could not pin down. Celery workers therefore
    replace each pool process after one task (CELERY_WORKER_MAX_TASKS_PER_CHILD); within a
-   task each BMC is visited once, or back to back, which works.
+   task each BMC is visited once, or back to back, which works (the sync's threads
+   each take one BMC's nodes in turn).
+8. pyghmi takes its two module locks in opposite orders: `send_payload` holds the
+   keepalive lock while `_xmit_packet` takes the waiting lock, and `wait_for_rsp` holds
+   the waiting lock while a timed-out session resends (`_timedout` → `send_payload` →
+   the keepalive lock). Two threads with sessions in flight (the power sync asks many
+   BMCs at once) deadlock for good as soon as one packet is retried. One re-entrant
+   lock serves as both here (`share_session_locks`, done on import).
 """
 
 import threading
 
+from pyghmi import exceptions as pyghmi_errors
 from pyghmi.ipmi import bmc as pyghmi_bmc
 from pyghmi.ipmi.private import constants, serversession, session
 
@@ -46,6 +54,15 @@ SUPPORTED_CIPHER_SUITES = (3, 17)
 
 # pyghmi's session cache is shared by every thread of the process.
 _cache_lock = threading.Lock()
+
+
+def share_session_locks() -> None:
+    """One lock for pyghmi's keepalive and waiting tables: no lock-order deadlock (8)."""
+    # pyghmi looks both names up in its module on every use.
+    session.WAITING_SESSIONS = session.KEEPALIVE_SESSIONS
+
+
+share_session_locks()
 
 
 class Suite3ServerSession(serversession.ServerSession):
@@ -169,6 +186,8 @@ def close_session(ipmi_session: session.Session) -> None:
     """Log out and drop the session from pyghmi's cache, so the next one starts afresh."""
     try:
         ipmi_session.logout()
+    except pyghmi_errors.IpmiException:
+        pass  # a session that broke (a BMC gone silent) is dropped all the same
     finally:
         _purge(ipmi_session)
 

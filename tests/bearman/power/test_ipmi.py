@@ -1,5 +1,6 @@
 """IpmiPowerDriver over real UDP against virtual BMCs, checked with ipmitool."""
 
+import threading
 import time
 from types import MappingProxyType
 
@@ -7,6 +8,7 @@ import pytest
 
 from bearman.power import (
     BmcAuthenticationFailed,
+    BmcError,
     BmcTarget,
     BmcUnreachable,
     BootDevice,
@@ -101,3 +103,33 @@ def test_more_bmcs_than_one_process_can_select_on():
     with virtual_bmcs(count) as base_port:
         for port in (base_port, base_port + count - 1):
             assert DRIVER.set_power_state(target(port), PowerRequest.ON) == MachinePower.ON
+
+
+def test_many_threads_with_retried_packets_never_deadlock():
+    # pyghmi_compat, 8: silent BMCs make pyghmi resend while other threads send; with
+    # pyghmi's two locks taken in opposite orders the threads hung for good.
+    live_count, silent_count = 24, 16
+    silent = [free_port_range(1) for _ in range(silent_count)]
+    answers, until = {}, time.monotonic() + 8
+
+    def ask(port):
+        try:
+            answers[port] = [DRIVER.get_power_state(target(port, timeout=2))]
+            while port not in silent and time.monotonic() < until:
+                answers[port].append(DRIVER.get_power_state(target(port, timeout=2)))
+        except BmcError as error:
+            answers[port] = error
+
+    with virtual_bmcs(live_count) as base_port:
+        ports = [*range(base_port, base_port + live_count), *silent]
+        # Daemon threads, so that a deadlock fails the test instead of hanging pytest.
+        threads = [threading.Thread(target=ask, args=(port,), daemon=True) for port in ports]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0, until + 30 - time.monotonic()))
+        stuck = sum(thread.is_alive() for thread in threads)
+    assert not stuck, f"{stuck} threads still waiting 30 s after the last call"
+    live = [answers[port] for port in ports[:live_count]]
+    assert all(isinstance(seen, list) and set(seen) == {MachinePower.OFF} for seen in live), live
+    assert all(isinstance(answers[port], BmcUnreachable) for port in silent)
