@@ -35,8 +35,16 @@
    the keepalive lock). Two threads with sessions in flight (the power sync asks many
    BMCs at once) deadlock for good as soon as one packet is retried. One re-entrant
    lock serves as both here (`share_session_locks`, done on import).
+9. pyghmi's I/O thread reads with `setblocking(0)` then `recvfrom()`, while any thread
+   that sends first calls `setblocking(1)` on the same socket. When a send falls between
+   the two, the I/O thread blocks in `recvfrom()` on a socket with nothing to read and
+   every other socket of the process goes unserved: a virtual BMC process serving
+   hundreds of BMCs fell silent for good after a few hundred concurrent logins, and a
+   client's sessions timed out. `recvfrom` with MSG_DONTWAIT never blocks, whatever the
+   socket's mode (`read_without_blocking`, done on import).
 """
 
+import socket
 import threading
 
 from pyghmi import exceptions as pyghmi_errors
@@ -62,7 +70,20 @@ def share_session_locks() -> None:
     session.WAITING_SESSIONS = session.KEEPALIVE_SESSIONS
 
 
+def read_without_blocking() -> None:
+    """pyghmi's I/O thread reads without ever blocking, whatever a sender did (9)."""
+
+    def recvfrom(sock, size):
+        try:
+            return sock.recvfrom(size, socket.MSG_DONTWAIT)
+        except OSError:  # nothing waiting (EAGAIN), or an ICMP error: as pyghmi's own
+            return None
+
+    session._io_recvfrom = recvfrom  # looked up in pyghmi's module on every read
+
+
 share_session_locks()
+read_without_blocking()
 
 
 class Suite3ServerSession(serversession.ServerSession):

@@ -1,10 +1,12 @@
 """IpmiPowerDriver over real UDP against virtual BMCs, checked with ipmitool."""
 
+import socket
 import threading
 import time
 from types import MappingProxyType
 
 import pytest
+from pyghmi.ipmi.private import session as pyghmi_session
 
 from bearman.power import (
     BmcAuthenticationFailed,
@@ -133,3 +135,30 @@ def test_many_threads_with_retried_packets_never_deadlock():
     live = [answers[port] for port in ports[:live_count]]
     assert all(isinstance(seen, list) and set(seen) == {MachinePower.OFF} for seen in live), live
     assert all(isinstance(answers[port], BmcUnreachable) for port in silent)
+
+
+class ResetToBlockingSocket(socket.socket):
+    """A socket that a sending thread sets blocking again right after every setblocking(0)."""
+
+    def setblocking(self, flag):
+        super().setblocking(True)
+
+
+def test_the_io_thread_reads_without_blocking_whatever_a_sender_did():
+    # pyghmi_compat, 9: with a send between pyghmi's setblocking(0) and its recvfrom(),
+    # the I/O thread blocked on an empty socket and the whole process went silent.
+    with (
+        ResetToBlockingSocket(socket.AF_INET, socket.SOCK_DGRAM) as raced,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+    ):
+        raced.bind(("127.0.0.1", 0))
+        reads = []
+        reader = threading.Thread(
+            target=lambda: reads.append(pyghmi_session._io_recvfrom(raced, 3000)), daemon=True
+        )
+        reader.start()
+        reader.join(2)
+        assert reads == [None], "the read blocked on an empty socket"
+        sender.sendto(b"\x06\x00\xff\x07", raced.getsockname())
+        time.sleep(0.1)
+        assert pyghmi_session._io_recvfrom(raced, 3000)[0] == b"\x06\x00\xff\x07"
