@@ -89,6 +89,9 @@ class BmcUnsupported(BmcError):
 class PowerDriver(abc.ABC):
     """One BMC protocol. Each call opens what it needs and closes it again."""
 
+    # Calls to different BMCs may run in threads side by side (the power sync does).
+    threads_ok = True
+
     @abc.abstractmethod
     def get_power_state(self, target: BmcTarget) -> MachinePower:
         """The machine's power state as the BMC reports it."""

@@ -47,6 +47,9 @@ class MemoryFakeStore:
 class FakePowerDriver(PowerDriver):
     """Obeys at once and never fails."""
 
+    # Its machines live in the database: a thread would need a connection of its own.
+    threads_ok = False
+
     def __init__(self, store: FakeMachineStore):
         self.store = store
 

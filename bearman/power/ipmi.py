@@ -122,7 +122,17 @@ def _session(target: BmcTarget):
     try:
         yield ipmi
     finally:
-        pyghmi_compat.close_session(ipmi)
+        _close(target, ipmi)
+
+
+def _close(target: BmcTarget, ipmi) -> None:
+    """Log out, bounded like every pyghmi call: what the BMC said is kept either way."""
+    try:
+        pyghmi_compat.call_with_deadline(
+            lambda: pyghmi_compat.close_session(ipmi), _timeout(target)
+        )
+    except TimeoutError:
+        pyghmi_compat.forget_target(target.address, target.port, target.username, target.password)
 
 
 def _open(target: BmcTarget):

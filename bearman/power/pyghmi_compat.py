@@ -27,24 +27,33 @@
    power-state sync) finds a fifth of them silent until its deadline: some state in
    pyghmi's process-wide tables that we could not pin down. Celery workers therefore
    replace each pool process after one task (CELERY_WORKER_MAX_TASKS_PER_CHILD); within a
-   task each BMC is visited once, or back to back, which works.
+   task each BMC is visited once, or back to back, which works (the sync's threads
+   each take one BMC's nodes in turn).
 8. pyghmi's I/O thread sleeps in select() for up to 300 s and is woken by a packet sent
    to its first socket at `myself` (::1 or 127.0.0.1). When that first socket is a BMC's
    bound to another address (the lab's BMCs live at 127.1.x.y), the wake-up goes nowhere:
    a BMC added after the loop started is deaf until a packet reaches an earlier one.
    `CompatBmc` gives a process's I/O loop a first socket of its own, bound to every
    address, before its first BMC binds.
-9. pyghmi puts a socket in blocking mode to send on it and in non-blocking mode to read
-   it, from whichever thread. When a send (a BMC answering, a client calling) slips in
-   between the I/O thread's switch and its read, that read blocks until the next packet,
-   which may never come: every waiter of the process then hangs (seen in the lab, its
-   BMC process stuck in recvfrom under 200 machines). `_receive` replaces pyghmi's
-   reader with one that never blocks, whatever mode the socket is in.
+9. pyghmi's I/O thread reads with `setblocking(0)` then `recvfrom()`, while any thread
+   that sends first calls `setblocking(1)` on the same socket. When a send falls between
+   the two, the I/O thread blocks in `recvfrom()` on a socket with nothing to read and
+   every other socket of the process goes unserved: a virtual BMC process serving
+   hundreds of BMCs fell silent for good (the lab under 200 machines, the power
+   benchmark), and a client's sessions timed out. `recvfrom` with MSG_DONTWAIT never
+   blocks, whatever the socket's mode (`read_without_blocking`, done on import).
+10. pyghmi takes its two module locks in opposite orders: `send_payload` holds the
+   keepalive lock while `_xmit_packet` takes the waiting lock, and `wait_for_rsp` holds
+   the waiting lock while a timed-out session resends (`_timedout` → `send_payload` →
+   the keepalive lock). Two threads with sessions in flight (the power sync asks many
+   BMCs at once) deadlock for good as soon as one packet is retried. One re-entrant
+   lock serves as both here (`share_session_locks`, done on import).
 """
 
 import socket
 import threading
 
+from pyghmi import exceptions as pyghmi_errors
 from pyghmi.ipmi import bmc as pyghmi_bmc
 from pyghmi.ipmi.private import constants, serversession, session
 
@@ -61,15 +70,26 @@ SUPPORTED_CIPHER_SUITES = (3, 17)
 _cache_lock = threading.Lock()
 
 
-def _receive(mysocket, size):
-    """pyghmi's `_io_recvfrom` without touching the socket's mode (item 9)."""
-    try:
-        return mysocket.recvfrom(size, socket.MSG_DONTWAIT)
-    except OSError:
-        return None
+def share_session_locks() -> None:
+    """One lock for pyghmi's keepalive and waiting tables: no lock-order deadlock (10)."""
+    # pyghmi looks both names up in its module on every use.
+    session.WAITING_SESSIONS = session.KEEPALIVE_SESSIONS
 
 
-session._io_recvfrom = _receive
+def read_without_blocking() -> None:
+    """pyghmi's I/O thread reads without ever blocking, whatever a sender did (9)."""
+
+    def recvfrom(sock, size):
+        try:
+            return sock.recvfrom(size, socket.MSG_DONTWAIT)
+        except OSError:  # nothing waiting (EAGAIN), or an ICMP error: as pyghmi's own
+            return None
+
+    session._io_recvfrom = recvfrom  # looked up in pyghmi's module on every read
+
+
+share_session_locks()
+read_without_blocking()
 
 
 class Suite3ServerSession(serversession.ServerSession):
@@ -199,6 +219,8 @@ def close_session(ipmi_session: session.Session) -> None:
     """Log out and drop the session from pyghmi's cache, so the next one starts afresh."""
     try:
         ipmi_session.logout()
+    except pyghmi_errors.IpmiException:
+        pass  # a session that broke (a BMC gone silent) is dropped all the same
     finally:
         _purge(ipmi_session)
 

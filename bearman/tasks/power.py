@@ -67,7 +67,7 @@ def power_sync() -> None:
 )
 def power_sync_batch(node_ids: list[int]) -> None:
     """Refresh the power state of a batch of nodes."""
-    report = power_sync_nodes(node_ids=node_ids)
+    report = power_sync_nodes(node_ids=node_ids, parallel=settings.BEARMAN_POWER_SYNC_PARALLEL)
     log.info("power sync: %d seen, %d unreachable", len(report.seen), len(report.failed))
 
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +58,41 @@ def virtual_bmcs(count: int = 1, *, base_port: int | None = None, timeout: float
         yield base_port
     finally:
         stop_process(process)
+
+
+class SilentBmc:
+    """A UDP port that takes every packet and never answers, noting when each came."""
+
+    def __init__(self):
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.arrivals: list[float] = []  # time.monotonic() of each packet
+
+    def listen(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.socket.recvfrom(4096)
+            except TimeoutError:
+                continue
+            self.arrivals.append(time.monotonic())
+
+
+@contextlib.contextmanager
+def silent_bmcs(count: int):
+    """`count` BMCs that have gone silent (a hung BMC, a dropped network); yields them."""
+    bmcs, stop = [SilentBmc() for _ in range(count)], threading.Event()
+    threads = [threading.Thread(target=bmc.listen, args=(stop,), daemon=True) for bmc in bmcs]
+    for thread in threads:
+        thread.start()
+    try:
+        yield bmcs
+    finally:
+        stop.set()
+        for thread, bmc in zip(threads, bmcs, strict=True):
+            thread.join(5)
+            bmc.socket.close()
 
 
 def _wait_for_banner(process: subprocess.Popen, timeout: float) -> None:

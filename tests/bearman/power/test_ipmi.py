@@ -3,20 +3,21 @@
 import socket
 import subprocess
 import sys
+import threading
 import time
 from types import MappingProxyType
 
 import pytest
-from pyghmi.ipmi.private import session
+from pyghmi.ipmi.private import session as pyghmi_session
 
 from bearman.power import (
     BmcAuthenticationFailed,
+    BmcError,
     BmcTarget,
     BmcUnreachable,
     BootDevice,
     MachinePower,
     PowerRequest,
-    pyghmi_compat,
 )
 from bearman.power.ipmi import IpmiPowerDriver
 from bearman.power.pyghmi_compat import MAX_SOCKETS_PER_PROCESS
@@ -151,17 +152,58 @@ def test_a_bmc_added_while_the_loop_waits_answers_at_once():
         stop_process(process)
 
 
-class SwitchedBackToBlocking(socket.socket):
-    """A socket that another thread's send puts back in blocking mode at once."""
+def test_many_threads_with_retried_packets_never_deadlock():
+    # pyghmi_compat, 10: silent BMCs make pyghmi resend while other threads send; with
+    # pyghmi's two locks taken in opposite orders the threads hung for good.
+    live_count, silent_count = 24, 16
+    silent = [free_port_range(1) for _ in range(silent_count)]
+    answers, until = {}, time.monotonic() + 8
+
+    def ask(port):
+        try:
+            answers[port] = [DRIVER.get_power_state(target(port, timeout=2))]
+            while port not in silent and time.monotonic() < until:
+                answers[port].append(DRIVER.get_power_state(target(port, timeout=2)))
+        except BmcError as error:
+            answers[port] = error
+
+    with virtual_bmcs(live_count) as base_port:
+        ports = [*range(base_port, base_port + live_count), *silent]
+        # Daemon threads, so that a deadlock fails the test instead of hanging pytest.
+        threads = [threading.Thread(target=ask, args=(port,), daemon=True) for port in ports]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0, until + 30 - time.monotonic()))
+        stuck = sum(thread.is_alive() for thread in threads)
+    assert not stuck, f"{stuck} threads still waiting 30 s after the last call"
+    live = [answers[port] for port in ports[:live_count]]
+    assert all(isinstance(seen, list) and set(seen) == {MachinePower.OFF} for seen in live), live
+    assert all(isinstance(answers[port], BmcUnreachable) for port in silent)
+
+
+class ResetToBlockingSocket(socket.socket):
+    """A socket that a sending thread sets blocking again right after every setblocking(0)."""
 
     def setblocking(self, flag):
         super().setblocking(True)
 
 
-def test_the_io_loop_never_blocks_on_a_socket_another_thread_left_blocking():
-    # pyghmi_compat, 9: pyghmi switches a socket to non-blocking, then reads it; a send
-    # from another thread in between made that read block, and with it the I/O loop.
-    with SwitchedBackToBlocking(socket.AF_INET, socket.SOCK_DGRAM) as idle:
-        idle.bind(("127.0.0.1", 0))
-        received = pyghmi_compat.call_with_deadline(lambda: session._io_graball([idle], {}), 2)
-    assert received == []
+def test_the_io_thread_reads_without_blocking_whatever_a_sender_did():
+    # pyghmi_compat, 9: with a send between pyghmi's setblocking(0) and its recvfrom(),
+    # the I/O thread blocked on an empty socket and the whole process went silent.
+    with (
+        ResetToBlockingSocket(socket.AF_INET, socket.SOCK_DGRAM) as raced,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender,
+    ):
+        raced.bind(("127.0.0.1", 0))
+        reads = []
+        reader = threading.Thread(
+            target=lambda: reads.append(pyghmi_session._io_recvfrom(raced, 3000)), daemon=True
+        )
+        reader.start()
+        reader.join(2)
+        assert reads == [None], "the read blocked on an empty socket"
+        sender.sendto(b"\x06\x00\xff\x07", raced.getsockname())
+        time.sleep(0.1)
+        assert pyghmi_session._io_recvfrom(raced, 3000)[0] == b"\x06\x00\xff\x07"

@@ -1,12 +1,21 @@
 """The power-state sync against virtual BMCs: batches, states, unreachable BMCs."""
 
+import time
+
 import pytest
 
 from bearman.models import Event, EventKind, OperationState, PowerOperation
 from bearman.services import node_set_bmc_password
 from bearman.services.power_sync import power_sync_batches, power_sync_nodes
 from bearman.states import NodeStatus
-from tests.bearman.power.helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
+from tests.bearman.power.helpers import (
+    PASSWORD,
+    USER,
+    free_port_range,
+    ipmitool,
+    silent_bmcs,
+    virtual_bmcs,
+)
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +66,43 @@ def test_batches_keep_the_nodes_of_one_bmc_together_and_skip_retired_nodes():
         node.pk for node in shared + others
     )
     assert any({n.pk for n in shared} <= set(batch) for batch in batches)
+
+
+def timed_sync(nodes, *, parallel=16):
+    started = time.monotonic()
+    report = power_sync_nodes(node_ids=[node.pk for node in nodes], parallel=parallel)
+    return report, started, time.monotonic() - started
+
+
+def test_silent_bmcs_in_a_batch_cost_about_one_timeout_not_one_each():
+    with virtual_bmcs(6) as port, silent_bmcs(8) as silent:
+        for on in (port, port + 3):
+            ipmitool(on, "chassis", "power", "on")
+        live = [ipmi_node(port + i) for i in range(6)]
+        gone = [ipmi_node(bmc.port, power_state="off") for bmc in silent]
+        _, _, alone = timed_sync(gone[:1])
+        report, _, elapsed = timed_sync(live + gone)
+    assert report.seen == {
+        node.pk: "on" if node.bmc_port in (port, port + 3) else "off" for node in live
+    }
+    assert set(report.failed) == {node.pk for node in gone}
+    assert all("did not answer within 1 s" in error for error in report.failed.values())
+    # One after the other, the eight silent BMCs would take eight times as long.
+    assert elapsed < 2 * alone, (elapsed, alone)
+    unknown = Event.objects.filter(node__in=gone, message__startswith="Power state unknown")
+    assert unknown.count() == 8
+
+
+def test_nodes_behind_one_bmc_are_asked_one_after_the_other():
+    with silent_bmcs(4) as (shared, *single):
+        behind_shared = [ipmi_node(shared.port) for _ in range(3)]
+        alone = [ipmi_node(bmc.port) for bmc in single]
+        report, started, elapsed = timed_sync(behind_shared + alone)
+    assert len(report.failed) == 6
+    # The BMCs with one node each were all asked at once, right at the start ...
+    assert all(bmc.arrivals[0] - started < 0.5 for bmc in single)
+    # ... while the shared BMC was asked about its three nodes in turn, so it heard
+    # from us for about three times as long.
+    one_node = max(bmc.arrivals[-1] - bmc.arrivals[0] for bmc in single)
+    assert shared.arrivals[-1] - shared.arrivals[0] > 2 * one_node, (shared.arrivals, one_node)
+    assert elapsed > 2 * one_node

@@ -1,0 +1,265 @@
+"""Power-state refresh of 1,000 virtual BMCs: Bearman's worker against ipmitool per node.
+
+Run: .venv/bin/python bench/power_fanout.py (or `make bench`). DATABASE_URL=postgres://…
+uses a scratch database next to it (created and dropped), else a SQLite file in a
+temporary folder; CELERY_BROKER_URL=redis://… uses (and empties) that Redis database,
+else the embedded file-system broker. Needs ipmitool (`apt-get install ipmitool`).
+
+1. 1,000 virtual IPMI BMCs on 127.0.0.1 (several processes), a random half of them
+   powered on over IPMI, and one node registered per BMC;
+2. a real `celery worker` (the Procfile's concurrency), started and ready before the
+   clock starts; then `bearman.tasks.power_sync` is queued and the clock runs until
+   every node's power state has been stored again, each checked against its BMC;
+3. the baseline, as Ironic does it by default: one `ipmitool -I lanplus -C 3 … chassis
+   power status` subprocess per node, 8 at a time, against the same BMCs.
+Prints both wall times and the ratio ipmitool/Bearman (targets: Bearman <= 10 s,
+ratio >= 3); exits 1 when a target is missed or a state is wrong.
+"""
+
+import argparse
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from support import on_postgres, scratch_postgres  # noqa: E402
+
+USER, PASSWORD = "admin", "Bench-Bmc-Pw-1"
+IPMITOOL = shutil.which("ipmitool") or "/usr/bin/ipmitool"
+TARGET_SECONDS, TARGET_RATIO = 10.0, 3.0
+ANSWER = re.compile(r"Chassis Power is (on|off)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="virtual BMCs (one node each)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("BEARMAN_WORKER_CONCURRENCY") or 4),
+        help="worker processes (default: the Procfile's, 4)",
+    )
+    parser.add_argument("--baseline-workers", type=int, default=8, help="ipmitool in parallel")
+    parser.add_argument("--base-port", type=int, help="first UDP port (default: a free range)")
+    parser.add_argument("--worker-log", type=Path, help="keep the worker's log in this file")
+    args = parser.parse_args()
+    if not os.access(IPMITOOL, os.X_OK):
+        raise SystemExit("ipmitool is missing: apt-get install ipmitool")
+    with ExitStack() as stack:
+        var = stack.enter_context(tempfile.TemporaryDirectory(prefix="bearman-power-"))
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bearman.settings",
+            "BEARMAN_VAR_DIR": var,
+            "BEARMAN_POWER_SYNC_SECONDS": "0",  # no beat here: the bench triggers the sync
+        }
+        if on_postgres():
+            env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_power"))
+        os.environ.update(env)
+        sys.exit(run(args, Path(var)))
+
+
+def run(args, var: Path) -> int:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bearman.power import virtual_bmc
+    from tests.bearman.power.helpers import free_port_range
+
+    call_command("migrate", verbosity=0)
+    base_port = args.base_port or free_port_range(args.count)
+    ports = list(range(base_port, base_port + args.count))
+    bmcs = virtual_bmc.start(
+        count=args.count, base_port=base_port, username=USER, password=PASSWORD
+    )
+    try:
+        expected = power_half_on(ports)
+        register(ports)
+        single = one_call_figures(ports[:25])
+        with celery_worker(args.concurrency, args.worker_log or var / "worker.log"):
+            ours = bearman_refresh(expected)
+        baseline = ipmitool_refresh(expected, args.baseline_workers)
+    finally:
+        virtual_bmc.stop(bmcs)
+    return report(args, len(bmcs), single, ours, baseline)
+
+
+def power_half_on(ports: list[int]) -> dict[int, str]:
+    """Power a random half of the BMCs on (over IPMI); the state each BMC should report."""
+    from bearman.power import PowerRequest
+    from bearman.power.ipmi import IpmiPowerDriver
+
+    on = set(random.Random(9).sample(ports, len(ports) // 2))
+    driver = IpmiPowerDriver()
+    for port in sorted(on):
+        driver.set_power_state(target(port), PowerRequest.ON)
+    return {port: "on" if port in on else "off" for port in ports}
+
+
+def target(port: int):
+    from bearman.power import BmcTarget
+
+    return BmcTarget(address="127.0.0.1", port=port, username=USER, password=PASSWORD)
+
+
+def register(ports: list[int]) -> None:
+    from bearman.services.virtual_bmcs import virtual_bmc_nodes_register
+
+    virtual_bmc_nodes_register(
+        address="127.0.0.1", ports=ports, username=USER, password=PASSWORD, actor="bench"
+    )
+
+
+def one_call_figures(ports: list[int]) -> dict[str, float]:
+    """Median seconds of one status call per BMC: our driver in-process, ipmitool forked."""
+    from bearman.power.ipmi import IpmiPowerDriver
+
+    driver, ours, theirs = IpmiPowerDriver(), [], []
+    for port in ports:
+        started = time.perf_counter()
+        driver.get_power_state(target(port))
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        ipmitool_status(port)
+        theirs.append(time.perf_counter() - started)
+    return {"pyghmi": statistics.median(ours), "ipmitool": statistics.median(theirs)}
+
+
+@contextmanager
+def celery_worker(concurrency: int, log: Path):
+    """`celery worker` as the Procfile starts it, until the block ends; returns when ready."""
+    from bearman.celery import app
+
+    if os.environ.get("CELERY_BROKER_URL"):
+        app.control.purge()  # no leftovers from an interrupted run
+    command = [sys.executable, "-m", "celery", "-A", "bearman", "worker"]
+    command += ["--concurrency", str(concurrency), "--loglevel", "INFO"]
+    with open(log, "w") as output:
+        worker = subprocess.Popen(
+            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while " ready." not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(5)
+
+
+def bearman_refresh(expected: dict[int, str]) -> dict:
+    """Queue the power sync; seconds until every node's state is stored again, and checks."""
+    from django.utils import timezone
+
+    from bearman.models import Node
+    from bearman.tasks import power_sync
+
+    since = timezone.now()
+    started = time.perf_counter()
+    power_sync.delay()
+    deadline = started + 300
+    while Node.objects.filter(power_state_at__gte=since).count() < len(expected):
+        if time.perf_counter() > deadline:
+            break
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    seen = dict(
+        Node.objects.filter(power_state_at__gte=since).values_list("bmc_port", "power_state")
+    )
+    return {"seconds": elapsed, **check(expected, seen)}
+
+
+def ipmitool_status(port: int) -> str:
+    command = [IPMITOOL, "-I", "lanplus", "-C", "3", "-H", "127.0.0.1", "-p", str(port)]
+    command += ["-U", USER, "-P", PASSWORD, "chassis", "power", "status"]
+    answer = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+    found = ANSWER.search(answer)
+    return found.group(1) if found else "unknown"
+
+
+def ipmitool_refresh(expected: dict[int, str], workers: int) -> dict:
+    """One ipmitool process per BMC, `workers` at a time (Ironic's default fan-out)."""
+    cpu_before = children_cpu()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        seen = dict(zip(expected, pool.map(ipmitool_status, expected), strict=True))
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "cpu": children_cpu() - cpu_before, **check(expected, seen)}
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def check(expected: dict[int, str], seen: dict[int, str]) -> dict:
+    """How many BMCs were refreshed, and how many of those answers are not the BMC's state."""
+    return {
+        "refreshed": len(seen),
+        "unknown": sum(state == "unknown" for state in seen.values()),
+        "wrong": sum(state != expected[port] for port, state in seen.items()),
+    }
+
+
+def report(args, bmc_processes: int, single: dict, ours: dict, baseline: dict) -> int:
+    from django.conf import settings
+    from django.db import connection
+
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    ratio = baseline["seconds"] / ours["seconds"]
+    print(
+        f"power fan-out on {connection.vendor}, {broker} broker: {args.count} virtual BMCs "
+        f"in {bmc_processes} processes, half of them on; {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"  one status call (median of 25): pyghmi session {single['pyghmi'] * 1000:.1f} ms, "
+        f"ipmitool process {single['ipmitool'] * 1000:.1f} ms"
+    )
+    print(
+        f"  Bearman worker, power_sync ({args.concurrency} processes, batches of "
+        f"{settings.BEARMAN_POWER_SYNC_BATCH}, {settings.BEARMAN_POWER_SYNC_PARALLEL} BMCs "
+        f"at a time each): {ours['seconds']:6.2f} s  refreshed {ours['refreshed']}, "
+        f"wrong {ours['wrong']}, unknown {ours['unknown']}"
+    )
+    print(
+        f"  ipmitool per node, {args.baseline_workers} in parallel:        "
+        f"{baseline['seconds']:6.2f} s  refreshed {baseline['refreshed']}, "
+        f"wrong {baseline['wrong']}, unknown {baseline['unknown']} "
+        f"(ipmitool CPU {baseline['cpu'] / args.count * 1000:.0f} ms per call)"
+    )
+    fast = ours["seconds"] <= TARGET_SECONDS
+    print(
+        f"  Bearman <= {TARGET_SECONDS:g} s: {'met' if fast else 'NOT met'}; "
+        f"ratio ipmitool/Bearman {ratio:.1f} (target >= {TARGET_RATIO:g}): "
+        f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+    )
+    correct = all(r["refreshed"] == args.count and not r["wrong"] for r in (ours, baseline))
+    met = fast and ratio >= TARGET_RATIO
+    return 0 if correct and met else 1
+
+
+if __name__ == "__main__":
+    main()
