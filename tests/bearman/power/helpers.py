@@ -24,12 +24,18 @@ from cryptography.x509.oid import NameOID
 ROOT = Path(__file__).resolve().parents[3]
 IPMITOOL = shutil.which("ipmitool") or "/usr/bin/ipmitool"
 USER, PASSWORD = "admin", "Virtual-Bmc-Pw-1"
+EPHEMERAL_PORTS_START = 32768  # Linux's default net.ipv4.ip_local_port_range
 
 
 def free_port_range(count: int, kind=socket.SOCK_DGRAM) -> int:
-    """The first of `count` consecutive ports that are free now on 127.0.0.1."""
+    """The first of `count` consecutive ports that are free now on 127.0.0.1.
+
+    Below the kernel's ephemeral range (32768 and up): a BMC process opens a client
+    socket of its own first (pyghmi_compat, 8), and an ephemeral port it is given inside
+    the range would take one of its BMCs' ports.
+    """
     for _ in range(200):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(EPHEMERAL_PORTS_START - 12000, EPHEMERAL_PORTS_START - count)
         if all(_bindable(port, kind) for port in range(base, base + count)):
             return base
     raise RuntimeError(f"no {count} consecutive free ports")
