@@ -179,7 +179,7 @@ def test_many_threads_with_retried_packets_never_deadlock():
     assert not stuck, f"{stuck} threads still waiting 30 s after the last call"
     live = [answers[port] for port in ports[:live_count]]
     assert all(isinstance(seen, list) and set(seen) == {MachinePower.OFF} for seen in live), live
-    assert all(isinstance(answers[port], BmcUnreachable) for port in silent)
+    assert all(isinstance(answers[port], BmcUnreachable) for port in silent), answers
 
 
 class ResetToBlockingSocket(socket.socket):
