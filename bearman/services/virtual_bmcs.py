@@ -7,6 +7,10 @@ from bearman.power.virtual_bmc import machine_uuid
 
 from .nodes import node_set_bmc_password
 
+# Our virtual BMCs speak cipher suite 3 only (bearman.power.pyghmi_compat, 1): asking for
+# it straight away saves the refused suite-17 exchange at every login.
+VIRTUAL_BMC_OPTIONS = {"cipher_suite": 3}
+
 
 def virtual_bmc_nodes_register(
     *, address: str, ports: list[int], username: str, password: str, actor: str
@@ -25,6 +29,7 @@ def virtual_bmc_nodes_register(
                     "bmc_address": address,
                     "bmc_port": port,
                     "bmc_username": username,
+                    "bmc_options": VIRTUAL_BMC_OPTIONS,
                 },
             )
             nodes.append(node_set_bmc_password(node=node, password=password, actor=actor))

@@ -31,11 +31,14 @@ BEARMAN_POWER_QUEUE_SECONDS = env_int("BEARMAN_POWER_QUEUE_SECONDS", 900, minimu
 BEARMAN_POWER_REAP_SECONDS = env_int("BEARMAN_POWER_REAP_SECONDS", 60, minimum=1)
 # Power-state sync of every node with a BMC; 0 turns it off.
 BEARMAN_POWER_SYNC_SECONDS = env_int("BEARMAN_POWER_SYNC_SECONDS", 300)
-# Nodes per sync task: tasks spread over the worker's processes (its concurrency).
-BEARMAN_POWER_SYNC_BATCH = env_int("BEARMAN_POWER_SYNC_BATCH", 100, minimum=1)
+# Nodes per sync task: tasks spread over the worker's processes (its concurrency). Few,
+# large tasks: each pool process serves one task, and the embedded broker's worker
+# replaces an exited pool process only every 0.8 s (bench/README.md, power_fanout).
+BEARMAN_POWER_SYNC_BATCH = env_int("BEARMAN_POWER_SYNC_BATCH", 250, minimum=1)
 # BMCs one sync task asks at once (threads; nodes behind one BMC still go one at a
-# time). A worker asks at most its concurrency × this many BMCs at a time.
-BEARMAN_POWER_SYNC_PARALLEL = env_int("BEARMAN_POWER_SYNC_PARALLEL", 16, minimum=1)
+# time). A worker asks at most its concurrency × this many BMCs at a time. More threads
+# than this mostly wait for the interpreter lock: 16 were slower than 4 here.
+BEARMAN_POWER_SYNC_PARALLEL = env_int("BEARMAN_POWER_SYNC_PARALLEL", 8, minimum=1)
 # Bulk power (admin actions, the API, the CLI): nodes queued at a time, and the share of
 # finished operations that may fail before no further batch is queued.
 BEARMAN_POWER_BULK_BATCH_SIZE = env_int("BEARMAN_POWER_BULK_BATCH_SIZE", 50, minimum=1)
