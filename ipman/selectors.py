@@ -56,6 +56,19 @@ def pool_containing(*, address: IPAddress | str) -> Pool | None:
     return None
 
 
+def pools_containing(*, addresses: list[str]) -> dict[str, Pool]:
+    """For each of `addresses` a pool holds, that pool: one read for all of them."""
+    wanted = {address: ipaddress.ip_address(address) for address in set(addresses)}
+    found = {}
+    for pool_id, text in Pool.objects.values_list("pk", "network"):
+        network = parse_network(text)
+        for address, value in wanted.items():
+            if network.version == value.version and value in network:
+                found[address] = pool_id
+    pools = Pool.objects.in_bulk(set(found.values())) if found else {}
+    return {address: pools[pool_id] for address, pool_id in found.items()}
+
+
 def allocation_list(
     *, pool: Pool | None = None, owner: str | None = None, address: str | None = None
 ) -> QuerySet[Allocation]:

@@ -11,6 +11,10 @@ Allocating
     ip_allocate_for(purpose=, availability_zone=, owner=, note="") -> Assignment
         The same from the pools serving a purpose (ipmi, service, provisioning) in a zone,
         tried by name; Bearman asks for `node/<uuid>/ipmi` at registration this way.
+    ip_allocate_many(pool=, owners=, note="") -> list[Assignment]
+    ip_allocate_many_for(purpose=, availability_zone=, owners=, note="") -> list[Assignment]
+        The same for many owners in one call (one Assignment per owner, in their order), in
+        a few statements however many they are; all or nothing.
     ip_reserve(pool=, address=, owner=, note="") -> Assignment
         Exactly that address for the owner.
     ip_release(owner=, pool=None) -> list[str]
@@ -36,15 +40,18 @@ owner holds one address per pool (unique constraints underneath every path); con
 allocations from one pool each claim their own free address instead of waiting for each other's
 commits, and pools never wait for each other; the cost of one allocation does not grow with how
 full the pool is.
-See ipman.services.claims, .cursor and .free for how.
+See ipman.services.claims, .bulk, .cursor and .free for how.
 """
 
 from .allocations import ip_allocate, ip_allocate_for, ip_release, ip_reserve
+from .bulk import ip_allocate_many, ip_allocate_many_for
 from .pools import pool_create, pool_delete, pool_update
 
 __all__ = [
     "ip_allocate",
     "ip_allocate_for",
+    "ip_allocate_many",
+    "ip_allocate_many_for",
     "ip_release",
     "ip_reserve",
     "pool_create",

@@ -92,6 +92,46 @@ def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
     assert not FreeAddress.objects.filter(pool=pool, address="10.61.0.2").exists()
 
 
+def test_32_processes_allocating_in_batches_hand_out_every_address_once(processes):
+    """ip_allocate_many, three owners a call: the same guarantees as one owner a call."""
+    pool = PoolFactory(network="10.67.0.0/25", gateway="10.67.0.1")
+    given_back(pool, 40)  # the free table first, then the cursor
+    kept = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
+    expected = {str(address) for _, address in pool.space.slice(0, pool.space.total)}
+
+    reports = race(
+        processes, workers.allocate_many_until_full, [(pool.pk, n) for n in range(PROCESSES)]
+    )
+
+    handed_out = [address for report in reports for address in report["allocated"].values()]
+    assert sorted([*kept.values(), *handed_out]) == sorted(expected), "every address once"
+    stored = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
+    assert stored == {**kept, **{o: a for r in reports for o, a in r["allocated"].items()}}
+    # A refused call left none of its owners behind.
+    refused = [owner for report in reports for owner in report["refused"]]
+    assert not Allocation.objects.filter(owner__in=refused).exists()
+    assert not FreeAddress.objects.filter(pool=pool).exists()
+    assert sum(1 for report in reports if report["allocated"]) > 1, "the processes raced"
+
+
+def test_the_same_owners_asking_from_16_processes_at_once_get_one_address_each(processes):
+    pool = PoolFactory(network="10.68.0.0/24", gateway="10.68.0.1")
+    owners = [f"node/{n}/ipmi" for n in range(5)]
+    # Each process asks in another order, with an owner of its own among them.
+    arguments = [(pool.pk, [*owners[n % 5 :], *owners[: n % 5], f"own/{n}"]) for n in range(16)]
+
+    answers = race(processes, workers.allocate_many_as, arguments)
+
+    held = dict(Allocation.objects.filter(pool=pool).values_list("owner", "address"))
+    assert len(held) == 5 + 16 and len(set(held.values())) == 5 + 16
+    for (_, asked), answer in zip(arguments, answers, strict=True):
+        assert [address for address, _ in answer] == [held[owner] for owner in asked]
+    made = Counter()
+    for (_, asked), answer in zip(arguments, answers, strict=True):
+        made.update(owner for owner, (_, created) in zip(asked, answer, strict=True) if created)
+    assert made == Counter(list(held)), "each owner's address was made once"
+
+
 def test_a_network_change_waits_for_an_allocation_in_flight_and_is_refused(processes, tmp_path):
     pool = PoolFactory(network="10.64.0.0/24", gateway="10.64.0.1")
     signal = tmp_path / "allocated"

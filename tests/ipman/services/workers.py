@@ -80,3 +80,33 @@ def allocate_and_hold(pool_id: int, owner: str, signal: str, seconds: float) -> 
         Path(signal).touch()
         time.sleep(seconds)
     return address
+
+
+def allocate_many_until_full(pool_id: int, worker: int, start_at: float) -> dict:
+    """Allocate 3 new owners a call with ip_allocate_many, then 1 once refused, until
+    refused again; report what each call got and the owners of the refused calls."""
+    from ipman.errors import PoolExhausted
+    from ipman.services import ip_allocate_many
+
+    _wait_for(start_at)
+    allocated, refused, size, call = {}, [], 3, 0
+    while True:
+        owners = [f"many/{worker}/{call}/{n}" for n in range(size)]
+        call += 1
+        try:
+            assignments = ip_allocate_many(pool=pool_id, owners=owners)
+        except PoolExhausted:
+            refused += owners
+            if size == 1:
+                return {"allocated": allocated, "refused": refused}
+            size = 1
+            continue
+        allocated.update((a.owner, a.address) for a in assignments)
+
+
+def allocate_many_as(pool_id: int, owners: list[str], start_at: float) -> list[tuple[str, bool]]:
+    """One ip_allocate_many call for `owners`, started at `start_at` like its rivals'."""
+    from ipman.services import ip_allocate_many
+
+    _wait_for(start_at)
+    return [(a.address, a.created) for a in ip_allocate_many(pool=pool_id, owners=owners)]
