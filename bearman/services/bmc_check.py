@@ -1,10 +1,8 @@
 """A registered node becomes READY once its BMC has answered Bearman over the network."""
 
-from contextlib import suppress
-
 from django.conf import settings
 
-from bearman.errors import PowerOperationInFlight, TransitionConflict
+from bearman.errors import TransitionConflict
 from bearman.models import Node, PowerAction
 from bearman.states import NodeStatus
 
@@ -27,18 +25,17 @@ def nodes_mark_bmc_answered(*, node_ids) -> None:
             continue  # moved on meanwhile (an operator, a failure): theirs wins
 
 
-def bmc_check_request(*, node: Node) -> None:
-    """Record a power-status request for the node in the caller's transaction.
+def bmc_checks_request(*, node_ids: list[int]) -> None:
+    """Record a power-status request for each node in the caller's transaction.
 
-    It commits with the caller's writes or not at all, and is queued for a worker once
+    They commit with the caller's writes or not at all, and are queued for a worker once
     committed; an operation already in flight proves the BMC just as well.
     """
-    from .power import power_action_request
+    from .power import power_actions_request_many
 
-    with suppress(PowerOperationInFlight):
-        power_action_request(
-            node=node,
-            action=PowerAction.STATUS,
-            actor=SYSTEM,
-            delay_seconds=settings.BEARMAN_BMC_CHECK_DELAY_SECONDS,
-        )
+    power_actions_request_many(
+        node_ids=node_ids,
+        action=PowerAction.STATUS,
+        actor=SYSTEM,
+        delay_seconds=settings.BEARMAN_BMC_CHECK_DELAY_SECONDS,
+    )

@@ -1,4 +1,26 @@
+import json
+from typing import NamedTuple
+
+from django.db import connection
+from django.utils import timezone
+
 from bearman.models import Event, EventKind, Node
+
+# Many events in one statement (PostgreSQL): one array per column, one element per event.
+INSERT_MANY = f"""
+INSERT INTO {Event._meta.db_table} (node_id, kind, message, actor, data, created_at)
+SELECT *, %s FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::jsonb[])
+"""
+
+
+class EventRecord(NamedTuple):
+    """One event of many, as events_record_many takes them."""
+
+    node_id: int
+    kind: EventKind
+    message: str
+    actor: str
+    data: dict
 
 
 def event_record(
@@ -6,3 +28,26 @@ def event_record(
 ) -> Event:
     """Append one event to the node's log."""
     return Event.objects.create(node=node, kind=kind, message=message, actor=actor, data=data or {})
+
+
+def events_record_many(*, records: list[EventRecord]) -> None:
+    """Append many events, of any nodes, in one statement; nothing is read back."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create(Event(**record._asdict(), created_at=now) for record in records)
+        return
+    node_ids, kinds, messages, actors, data = (
+        list(column) for column in zip(*records, strict=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_MANY,
+            [
+                now,
+                node_ids,
+                [str(k) for k in kinds],
+                messages,
+                actors,
+                [json.dumps(d) for d in data],
+            ],
+        )

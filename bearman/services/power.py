@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -49,6 +49,16 @@ HARD_LIMIT_MARGIN = 10
 REAP_MARGIN = HARD_LIMIT_MARGIN + 5
 # After these errors nobody knows the machine's power state.
 STATE_UNKNOWN_AFTER = (BmcUnreachable,)
+# Many nodes' operations in one statement; ON CONFLICT DO NOTHING leaves out a node with
+# one in flight (the partial unique index), whether it was there before or races us.
+REQUEST_MANY = f"""
+INSERT INTO {PowerOperation._meta.db_table}
+    (node_id, action, requested_by, state, result, error, attempts, queued_at)
+SELECT node_id, %s, %s, '{OperationState.PENDING.value}', '', '', 0, %s
+FROM unnest(%s::bigint[]) AS node_id
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
 
 
 def power_action_request(
@@ -65,6 +75,34 @@ def power_action_request(
         raise PowerOperationInFlight(_in_flight_message(node)) from None
     transaction.on_commit(lambda: _enqueue(operation.pk, delay_seconds))
     return operation
+
+
+def power_actions_request_many(
+    *, node_ids: list[int], action: PowerAction | str, actor: str, delay_seconds: int = 0
+) -> list[int]:
+    """Record `action` for each node with no operation in flight, in one statement; the ids.
+
+    Nodes with one in flight are left out, not refused. Every operation is queued with one
+    message once committed (a worker task fans them out), so a caller recording many pays
+    for one enqueue. The nodes must have a BMC address.
+    """
+    action, now = PowerAction(action), timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(REQUEST_MANY, [action.value, actor, now, sorted(node_ids)])
+            operation_ids = [row[0] for row in cursor.fetchall()]
+    else:  # SQLite: one writer at a time, so nothing can start in flight meanwhile
+        busy = PowerOperation.objects.filter(node_id__in=node_ids, state__in=IN_FLIGHT)
+        skip = set(busy.values_list("node_id", flat=True))
+        operations = PowerOperation.objects.bulk_create(
+            PowerOperation(node_id=n, action=action, requested_by=actor, queued_at=now)
+            for n in node_ids
+            if n not in skip
+        )
+        operation_ids = [operation.pk for operation in operations]
+    if operation_ids:
+        transaction.on_commit(lambda: _enqueue_many(operation_ids, delay_seconds))
+    return operation_ids
 
 
 def _in_flight_message(node: Node) -> str:
@@ -90,6 +128,21 @@ def _enqueue(operation_id: int, delay_seconds: int = 0) -> None:
         countdown=delay_seconds or None,
         what=f"power operation #{operation_id}",
         meanwhile=f"the reaper fails it after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
+    )
+
+
+def _enqueue_many(operation_ids: list[int], delay_seconds: int = 0) -> None:
+    if len(operation_ids) == 1:
+        _enqueue(operation_ids[0], delay_seconds)
+        return
+    from bearman.tasks import power_operations_queue
+
+    task_queue(
+        power_operations_queue,
+        operation_ids,
+        countdown=delay_seconds or None,
+        what=f"{len(operation_ids)} power operations",
+        meanwhile=f"the reaper fails them after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
     )
 
 

@@ -4,6 +4,7 @@ from .notify import notices_flush, operations_deadlines
 from .power import (
     power_bulk_advance,
     power_operation,
+    power_operations_queue,
     power_reap,
     power_sync,
     power_sync_batch,
@@ -14,6 +15,7 @@ __all__ = [
     "operations_deadlines",
     "power_bulk_advance",
     "power_operation",
+    "power_operations_queue",
     "power_reap",
     "power_sync",
     "power_sync_batch",

@@ -44,6 +44,13 @@ def power_operation(self, operation_id: int) -> None:
         )
 
 
+@shared_task(name="bearman.tasks.power_operations_queue", acks_late=True)
+def power_operations_queue(operation_ids: list[int]) -> None:
+    """Queue each of many operations as its own task (one message from the requester)."""
+    for operation_id in operation_ids:
+        power_operation.delay(operation_id)
+
+
 @shared_task(name="bearman.tasks.power_reap", acks_late=True)
 def power_reap() -> None:
     """Fail operations stuck RUNNING past their deadline or PENDING for too long."""

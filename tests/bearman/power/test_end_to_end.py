@@ -4,10 +4,13 @@ import signal
 import time
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
-from bearman.models import OperationState, PowerOperation
+from bearman.models import Node, OperationState, PowerOperation
 from bearman.services import node_set_bmc_password
+from bearman.services.bmc_check import bmc_checks_request
+from bearman.states import NodeStatus
 from tests.factories import NodeFactory
 
 from .helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
@@ -82,3 +85,16 @@ def test_a_worker_killed_mid_operation_never_leaves_it_running(worker_env, tmp_p
         operation = wait_until_finished(operation.pk, 60)
     assert operation.state in (OperationState.SUCCEEDED, OperationState.FAILED)
     assert operation.state == OperationState.SUCCEEDED or operation.error
+
+
+def test_bmc_checks_queued_as_one_message_each_run_in_the_worker(worker_env, tmp_path, settings):
+    """A registration batch queues its BMC checks with one message; the worker runs each."""
+    settings.BEARMAN_BMC_CHECK_DELAY_SECONDS = 0
+    nodes = [NodeFactory(bmc_driver="fake", bmc_address=f"127.0.0.{n}") for n in (1, 2, 3)]
+    with celery_worker(worker_env, log=tmp_path / "worker.log"):
+        with transaction.atomic():  # queued once this commits
+            bmc_checks_request(node_ids=[node.pk for node in nodes])
+        operations = PowerOperation.objects.filter(node__in=nodes)
+        finished = [wait_until_finished(operation.pk, 30) for operation in operations]
+    assert [operation.state for operation in finished] == [OperationState.SUCCEEDED] * 3
+    assert set(Node.objects.values_list("status", flat=True)) == {NodeStatus.READY}
