@@ -1,5 +1,7 @@
 """Bearman's side of IPman: the addresses a node gets, through IPman's services only."""
 
+from collections import defaultdict
+
 from django.conf import settings
 
 from bearman.models import BondMode, Node
@@ -8,19 +10,33 @@ from ipman import services as ipman_services
 from ipman.assignment import Assignment
 
 
-def bmc_address_lease(*, uuid: str, availability_zone: str) -> Assignment:
-    """The node's IPMI address in its zone's ipmi pool (the same one on every call)."""
-    return ipman_services.ip_allocate_for(
-        purpose="ipmi", availability_zone=availability_zone, owner=f"node/{uuid}/ipmi"
-    )
+def bmc_address_leases(*, zones: dict[str, str]) -> dict[str, Assignment]:
+    """Each node's IPMI address in its zone's ipmi pool (the same one on every call).
+
+    `zones` maps node UUIDs to their availability zones; one IPman call per zone.
+    """
+    by_zone = defaultdict(list)
+    for uuid, zone in zones.items():
+        by_zone[zone].append(uuid)
+    leases = {}
+    for zone, uuids in by_zone.items():
+        assignments = ipman_services.ip_allocate_many_for(
+            purpose="ipmi", availability_zone=zone, owners=[f"node/{uuid}/ipmi" for uuid in uuids]
+        )
+        leases.update(zip(uuids, assignments, strict=True))
+    return leases
 
 
-def availability_zone_for(agent_address: str) -> str:
-    """The zone of the provisioning pool holding the agent's address, else the default."""
-    pool = ipman_selectors.pool_containing(address=agent_address) if agent_address else None
-    if pool is not None and pool.purpose == "provisioning":
-        return pool.availability_zone
-    return settings.BEARMAN_DEFAULT_AVAILABILITY_ZONE
+def availability_zones_for(*, agent_addresses: list[str]) -> dict[str, str]:
+    """The zone of the provisioning pool holding each agent address, else the default."""
+    pools = ipman_selectors.pools_containing(addresses=[a for a in agent_addresses if a])
+    default = settings.BEARMAN_DEFAULT_AVAILABILITY_ZONE
+    return {
+        address: pool.availability_zone
+        if (pool := pools.get(address)) is not None and pool.purpose == "provisioning"
+        else default
+        for address in agent_addresses
+    }
 
 
 def service_addresses_lease(*, node: Node) -> list[dict]:
