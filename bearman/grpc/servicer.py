@@ -6,6 +6,12 @@ from bearman.services.agent_tokens import is_enrollment_token, require_enrollmen
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
 
 from . import converters
+from .batcher import Batcher
+
+# Register calls per transaction at most, and how long the batcher waits for more when
+# the queue runs dry (bearman.grpc.batcher).
+REGISTER_BATCH = 64
+REGISTER_LINGER_SECONDS = 0.002
 
 
 def bearer_token(context) -> str:
@@ -21,18 +27,29 @@ def boot_endpoints() -> BootEndpoints:
     return BootEndpoints.configured() or BootEndpoints.from_base_url("http://127.0.0.1:8000")
 
 
+def _register_batch(requests: list) -> list:
+    return registration.nodes_register(requests=requests)
+
+
 class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
+    def __init__(self):
+        self.registrations = Batcher(
+            _register_batch, max_batch=REGISTER_BATCH, linger=REGISTER_LINGER_SECONDS
+        )
+
     def Register(self, request, context):
         require_enrollment_token(bearer_token(context))
         identity, facts = converters.facts_from_proto(request.facts)
-        result = registration.node_register(
-            identity=identity,
-            facts=facts,
-            agent_address=converters.ip_address(request.agent_address, "agent_address"),
-            agent_version=converters.text(request.agent_version, "agent_version", 64),
+        result = self.registrations.submit(
+            registration.RegistrationRequest(
+                identity=identity,
+                facts=facts,
+                agent_address=converters.ip_address(request.agent_address, "agent_address"),
+                agent_version=converters.text(request.agent_version, "agent_version", 64),
+            )
         )
         return agent_pb2.RegisterResponse(
-            node_uuid=result.node.uuid, bmc=converters.bmc_settings_to_proto(result.bmc)
+            node_uuid=result.uuid, bmc=converters.bmc_settings_to_proto(result.bmc)
         )
 
     def GetIpxe(self, request, context):
