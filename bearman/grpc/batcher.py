@@ -14,9 +14,22 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 
 from django.db import close_old_connections
+
+
+class _Answer:
+    """One item's outcome, and a lock its caller waits on until it is set.
+
+    Lighter than a concurrent.futures.Future: a plain lock, no condition to notify.
+    """
+
+    __slots__ = ("outcome", "ready")
+
+    def __init__(self):
+        self.outcome = None
+        self.ready = threading.Lock()
+        self.ready.acquire()
 
 
 class Batcher:
@@ -29,10 +42,13 @@ class Batcher:
 
     def submit(self, item):
         """`item`'s result once its batch has run, or raise its error."""
-        future = Future()
-        self.pending.put((item, future))
+        answer = _Answer()
+        self.pending.put((item, answer))
         self._start()
-        return future.result()
+        answer.ready.acquire()  # released by the batcher thread once the outcome is set
+        if isinstance(answer.outcome, BaseException):
+            raise answer.outcome
+        return answer.outcome
 
     def _start(self) -> None:
         if self.thread is None:
@@ -73,8 +89,6 @@ class Batcher:
             outcomes = [error] * len(batch)
         finally:
             close_old_connections()
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        for (_, answer), outcome in zip(batch, outcomes, strict=True):
+            answer.outcome = outcome
+            answer.ready.release()
