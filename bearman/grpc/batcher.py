@@ -78,17 +78,17 @@ class Batcher:
         return batch
 
     def _serve(self, batch: list) -> None:
-        # This thread's connection, like a call's: never a stale one (Django does this
-        # around HTTP requests only).
-        close_old_connections()
+        """Run one batch and answer every caller in it, whatever happens."""
         try:
+            # This thread's connection, like a call's: never a stale one (Django does
+            # this around HTTP requests only).
+            close_old_connections()
             outcomes = self.handle([item for item, _ in batch])
             if len(outcomes) != len(batch):
                 raise RuntimeError(f"{len(outcomes)} answers to a batch of {len(batch)}")
-        except Exception as error:  # the whole batch failed, e.g. the database is down
-            outcomes = [error] * len(batch)
-        finally:
             close_old_connections()
+        except Exception as error:  # the whole batch failed
+            outcomes = [error] * len(batch)
         for (_, answer), outcome in zip(batch, outcomes, strict=True):
             answer.outcome = outcome
             answer.ready.release()
