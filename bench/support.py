@@ -24,9 +24,11 @@ def scratch_postgres(name: str):
     try:
         yield f"{base}/{name}"
     finally:
+        from django.conf import settings
         from django.db import connections
 
-        connections.close_all()
+        if settings.configured:  # a bench that runs Django in its own process
+            connections.close_all()
         admin = _admin(base)
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

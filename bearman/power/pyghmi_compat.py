@@ -23,12 +23,13 @@
    its login or command wait. `call_with_deadline` runs each pyghmi call in a daemon
    thread and gives up on it after a deadline; `forget_target` then drops the stuck
    session from the cache, so the next call to that BMC starts a new one.
-7. A process that logs in again to BMCs it talked to many sessions ago (a second
-   power-state sync) finds a fifth of them silent until its deadline: some state in
-   pyghmi's process-wide tables that we could not pin down. Celery workers therefore
-   replace each pool process after one task (CELERY_WORKER_MAX_TASKS_PER_CHILD); within a
-   task each BMC is visited once, or back to back, which works (the sync's threads
-   each take one BMC's nodes in turn).
+7. A process that logged in again to BMCs it had talked to many sessions before (a second
+   power-state sync in one worker process) found a fifth of them silent until its
+   deadline, so workers ran one task per pool process. Not seen again since items 9 to
+   12 were fixed (the likely causes): one process asked 1,000 virtual BMCs six times
+   over (6,000 sessions, four processes) with no silent BMC and no wrong state, and
+   workers keep their pool processes again (BEARMAN_WORKER_MAX_TASKS_PER_CHILD). A test
+   runs syncs round after round in one process.
 8. pyghmi's I/O thread sleeps in select() for up to 300 s and is woken by a packet sent
    to its first socket at `myself` (::1 or 127.0.0.1). When that first socket is a BMC's
    bound to another address (the lab's BMCs live at 127.1.x.y), the wake-up goes nowhere:
@@ -48,8 +49,22 @@
    the keepalive lock). Two threads with sessions in flight (the power sync asks many
    BMCs at once) deadlock for good as soon as one packet is retried. One re-entrant
    lock serves as both here (`share_session_locks`, done on import).
+11. pyghmi's BMC server files a client's session under (client address, BMC port), and
+   never drops it (its `close_server_session` does nothing). BMCs on different addresses
+   with the same port (the lab's: every one on 623) share that key: a client that talked
+   to BMC A and then, from the same socket, to BMC B had B's packets handed to A's stale
+   session, answered from A's address and ignored, and every such login waited for a
+   retry (0.5 to 1 s: the lab's power operations took 0.8 s each instead of 20 ms); two
+   sessions at once from one client socket would take each other's packets. Here the key
+   holds a `_SessionsOnOnePort` that hands each packet to the session of the BMC whose
+   socket received it, and a closed session is dropped.
+12. A thread waiting for a packet queues itself for pyghmi's I/O thread *after* sending,
+   so an answer read in between (a fast BMC on the same host) wakes nobody: about one
+   call in thirty waited for a retry (0.5 to 1 s). `wait_without_missing_packets`
+   looks, once queued, whether the packet is already here (done on import).
 """
 
+import collections
 import socket
 import threading
 
@@ -88,12 +103,100 @@ def read_without_blocking() -> None:
     session._io_recvfrom = recvfrom  # looked up in pyghmi's module on every read
 
 
+def wait_without_missing_packets() -> None:
+    """pyghmi's `_io_wait`, which also returns for a packet read before it queued (12)."""
+
+    def io_wait(timeout, myaddr=None, evq=None):
+        woken = threading.Event()
+        if evq is not None:
+            evq.append(woken)
+        deadline = timeout + session._monotonic_time()
+        session.ioqueue.append((deadline, woken, myaddr))
+        if deadline < session.selectdeadline:
+            wake_up = session.iosockets[0]
+            wake_up.sendto(b"\x01", (session.myself, wake_up.getsockname()[1]))
+        if not _packet_waiting(myaddr):
+            woken.wait()
+
+    session._io_wait = io_wait  # looked up in pyghmi's module on every wait
+
+
+def _packet_waiting(sender) -> bool:
+    """Whether the I/O thread has read a packet (from `sender`, if given) nobody handled yet."""
+    if sender is None:
+        return bool(session.sessionqueue)
+    handlers = session.Session.bmc_handlers.get(sender, {})
+    return any(getattr(handler, "pktqueue", None) for handler in list(handlers.values()))
+
+
 share_session_locks()
 read_without_blocking()
+wait_without_missing_packets()
+
+
+class _SessionsOnOnePort:
+    """One client's sessions with the BMCs of one port, told apart by the BMC's socket (11).
+
+    Stands where pyghmi files a single server session: its I/O thread queues a client's
+    packets here, and each goes to the session of the BMC whose socket received it, or to
+    that BMC itself when it has no session with this client.
+    """
+
+    logged = logging = False  # never taken for a client session of this process
+
+    def __init__(self):
+        self.by_socket = {}
+        self.pktqueue = collections.deque()
+
+    def process_pktqueue(self):
+        while self.pktqueue:
+            packet = self.pktqueue.popleft()
+            receiver = self.by_socket.get(packet[2])
+            if receiver is None:
+                receiver = session.Session.bmc_handlers[packet[2]][0]
+            receiver.pktqueue.append(packet)
+            receiver.process_pktqueue()
+
+    def logout(self, *args):
+        """pyghmi logs every filed session out when its I/O thread stops: nothing to do."""
+
+
+class _ClientHandlers(dict):
+    """A client's entry in pyghmi's handler table: server sessions filed per BMC socket."""
+
+    def __setitem__(self, port, handler):
+        if not isinstance(handler, Suite3ServerSession):
+            super().__setitem__(port, handler)
+            return
+        sessions = self.get(port)
+        if not isinstance(sessions, _SessionsOnOnePort):
+            sessions = _SessionsOnOnePort()
+            super().__setitem__(port, sessions)
+        sessions.by_socket[handler.socket] = handler
 
 
 class Suite3ServerSession(serversession.ServerSession):
     """pyghmi's server session, speaking only cipher suite 3 and refusing unknown users."""
+
+    def __init__(self, authdata, kg, clientaddr, netsocket, request, uuid, bmc):
+        handlers = session.Session.bmc_handlers
+        if not isinstance(handlers.get(clientaddr), _ClientHandlers):
+            handlers[clientaddr] = _ClientHandlers(handlers.get(clientaddr) or {})
+        super().__init__(authdata, kg, clientaddr, netsocket, request, uuid, bmc)
+
+    def close_server_session(self):
+        self._forget()
+
+    def _forget(self):
+        """Drop this session from pyghmi's handler table (the client closed it, or left)."""
+        handlers = session.Session.bmc_handlers.get(self.sockaddr, {})
+        sessions = handlers.get(self.bmc.port)
+        if isinstance(sessions, _SessionsOnOnePort) and sessions.by_socket.get(self.socket) is self:
+            del sessions.by_socket[self.socket]
+            if not sessions.by_socket:
+                handlers.pop(self.bmc.port, None)
+        if not handlers:
+            session.Session.bmc_handlers.pop(self.sockaddr, None)
 
     def create_open_session_response(self, request):
         if bytes(request[8:32]) == SUITE_3_PROPOSAL:
@@ -107,8 +210,7 @@ class Suite3ServerSession(serversession.ServerSession):
             # address with *every* BMC of the process, breaking other clients' logins
             # that share the client's socket (pyghmi clients put 64 BMCs on one socket);
             # drop only ours and hand the packet to our BMC.
-            handlers = session.Session.bmc_handlers.get(sockaddr, {})
-            handlers.pop(self.bmc.port, None)
+            self._forget()
             self.bmc.pktqueue.append(qent)
             self.bmc.process_pktqueue()
             return None

@@ -231,11 +231,19 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
     if finished:
+        _bulk_nudge(operation.pk)
         POWER_OPERATIONS.labels(operation.action, state).inc()
         if operation.started_at:
             elapsed = (operation.finished_at - operation.started_at).total_seconds()
             POWER_SECONDS.labels(operation.action).observe(elapsed)
     return operation
+
+
+def _bulk_nudge(operation_id: int) -> None:
+    # Imported here: the bulk module builds on this one.
+    from .power_bulk import power_bulk_nudge
+
+    transaction.on_commit(lambda: power_bulk_nudge(operation_id=operation_id))
 
 
 def _record(operation: PowerOperation, state: str, outcome: str) -> None:

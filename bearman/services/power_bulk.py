@@ -1,8 +1,10 @@
 """Power over many nodes with the guard rails: batches, and a stop once too many fail.
 
-The first batch is queued in the request; a task then looks every few seconds and
-queues the next batch once the last one has finished, unless the share of failures
-so far has passed the limit. The admin's bulk actions and the REST API both come here.
+The first batch is queued in the request. The next is queued once the last one has
+finished, unless the share of failures so far has passed the limit: the operation that
+finishes a batch asks for it at once (`power_bulk_nudge`), and a task also looks every
+few seconds, in case that request was lost. The admin's bulk actions and the REST API
+both come here.
 """
 
 from collections import Counter
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from bearman.errors import PowerNotConfigured, PowerOperationInFlight
 from bearman.models import (
+    IN_FLIGHT,
     BulkState,
     Node,
     OperationState,
@@ -24,6 +27,7 @@ from bearman.models import (
 )
 
 from .power import power_action_request
+from .queueing import task_queue
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,21 @@ def power_bulk_advance(*, bulk_id: int) -> PowerBulk | None:
         if bulk.state == BulkState.RUNNING:
             _advance(bulk)
     if bulk.state == BulkState.RUNNING:
-        transaction.on_commit(lambda: _look_again_later(bulk.pk))
+        poll = settings.BEARMAN_POWER_BULK_POLL_SECONDS
+        transaction.on_commit(lambda: _advance_soon(bulk.pk, countdown=poll))
     return bulk
+
+
+def power_bulk_nudge(*, operation_id: int) -> None:
+    """Advance the running bulk request whose batch this finished operation ended, if any."""
+    running = PowerBulk.objects.filter(state=BulkState.RUNNING).only("operation_ids")
+    for bulk in running:
+        if operation_id in bulk.operation_ids:
+            in_flight = power_bulk_operations(bulk=bulk).filter(state__in=IN_FLIGHT)
+            if not in_flight.exists():
+                # Each operation looks after its own commit, so the last of a batch to
+                # commit always sees the batch finished; a second advance finds nothing.
+                _advance_soon(bulk.pk, countdown=None)
 
 
 def power_bulk_tally(*, bulk: PowerBulk) -> BulkTally:
@@ -139,8 +156,14 @@ def _stop_reason(bulk: PowerBulk, tally: BulkTally) -> str:
     )
 
 
-def _look_again_later(bulk_id: int) -> None:
+def _advance_soon(bulk_id: int, *, countdown: int | None) -> None:
     # Imported here: the tasks module imports the services.
     from bearman.tasks import power_bulk_advance
 
-    power_bulk_advance.apply_async((bulk_id,), countdown=settings.BEARMAN_POWER_BULK_POLL_SECONDS)
+    task_queue(
+        power_bulk_advance,
+        bulk_id,
+        countdown=countdown,
+        what=f"the next look at bulk power request #{bulk_id}",
+        meanwhile="it moves on when another of its operations finishes or its next look runs",
+    )

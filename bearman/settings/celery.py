@@ -54,10 +54,11 @@ CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# One task per pool process, then a fresh one: pyghmi's process-wide session state goes
-# bad when one process logs in to the same BMCs again after many other sessions
-# (bearman.power.pyghmi_compat, 7). A fork costs milliseconds; a batch takes hundreds.
-CELERY_WORKER_MAX_TASKS_PER_CHILD = 1
+# A pool process serves this many tasks, then a fresh one takes over (bounds what a
+# long-lived process can accumulate). Long-lived processes are safe with pyghmi since
+# the fixes in bearman.power.pyghmi_compat (7); one task each made every power operation
+# wait for the pool to replace its process (every 0.8 s with the embedded broker).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("BEARMAN_WORKER_MAX_TASKS_PER_CHILD", 1000, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):

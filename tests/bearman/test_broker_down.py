@@ -16,13 +16,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     """Point Celery at a Redis port where nothing listens."""
     with socket.socket() as probe:  # a port that was free a moment ago
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     saved = celery_app.conf.broker_url
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    nowhere = f"redis://127.0.0.1:{port}/0"
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)
+    celery_app.conf.broker_url = nowhere
     celery_app._pool = None  # Celery caches connections for the old URL
     celery_app.amqp._producer_pool = None
     yield

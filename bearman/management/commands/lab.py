@@ -81,8 +81,12 @@ class Command(BaseCommand):
                 ready_at = elapsed
                 self.stdout.write(f"all {len(uuids)} nodes READY after {ready_at:.1f} s")
                 if deploy:
+                    asked = time.monotonic()
                     report = nodes_deploy_default(nodes=lab_nodes(uuids), actor="lab")
-                    self.stdout.write(f"deploying {len(report.deployed)} nodes")
+                    self.stdout.write(
+                        f"deploying {len(report.deployed)} nodes "
+                        f"(requested in {time.monotonic() - asked:.1f} s)"
+                    )
             if deploy and installed_at is None and installed == len(uuids):
                 installed_at = elapsed
                 self.stdout.write(

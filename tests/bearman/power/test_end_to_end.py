@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from bearman.models import Node, OperationState, PowerOperation
+from bearman.models import BulkState, Node, OperationState, PowerBulk, PowerOperation
 from bearman.services import node_set_bmc_password
 from bearman.services.bmc_check import bmc_checks_request
 from bearman.states import NodeStatus
@@ -98,3 +98,24 @@ def test_bmc_checks_queued_as_one_message_each_run_in_the_worker(worker_env, tmp
         finished = [wait_until_finished(operation.pk, 30) for operation in operations]
     assert [operation.state for operation in finished] == [OperationState.SUCCEEDED] * 3
     assert set(Node.objects.values_list("status", flat=True)) == {NodeStatus.READY}
+
+
+def test_a_bulk_request_queues_each_batch_as_soon_as_the_last_one_finished(worker_env, tmp_path):
+    # The bulk's own look comes only every minute here: the batches must not wait for it.
+    env = {**worker_env, "BEARMAN_POWER_BULK_POLL_SECONDS": "60"}
+    with virtual_bmcs(6) as port, celery_worker(env, log=tmp_path / "worker.log"):
+        from bearman.services.power_bulk import power_bulk_request
+
+        nodes = [ipmi_node(port + i) for i in range(6)]
+        started = time.monotonic()
+        bulk = power_bulk_request(nodes=nodes, action="on", actor="alice", batch_size=2)
+        while PowerBulk.objects.get(pk=bulk.pk).state == BulkState.RUNNING:
+            assert time.monotonic() - started < 30, (tmp_path / "worker.log").read_text()[-2000:]
+            time.sleep(0.2)
+        seen = [ipmitool(port + i, "chassis", "power", "status").strip() for i in range(6)]
+    assert seen == ["Chassis Power is on"] * 6
+    bulk.refresh_from_db()
+    assert bulk.state == BulkState.COMPLETED
+    assert len(bulk.operation_ids) == 6
+    operations = PowerOperation.objects.filter(pk__in=bulk.operation_ids)
+    assert {operation.state for operation in operations} == {OperationState.SUCCEEDED}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bearman.models import Baremetal, Node
+from bearman.models import Baremetal, Node, PowerOperation
 from bearman.services import baremetal_create, baremetal_delete
 from bearman.services.deploy_bulk import nodes_deploy_default
 from ipman.models import Allocation
@@ -35,3 +35,17 @@ def test_bulk_deploy_skips_a_node_whose_pool_is_full_and_names_it():
     assert report.deployed == [first.uuid]
     assert "tiny" in report.skipped[second.uuid]
     assert not Baremetal.objects.filter(node=second).exists()
+
+
+def test_bulk_deploy_keeps_nothing_of_a_node_it_cannot_power_on_and_deploys_the_rest():
+    PoolFactory(name="svc", network="10.65.0.0/24", gateway="10.65.0.1")
+    flavor = FlavorFactory(service_pools=["svc"])
+    nodes = [NodeFactory(flavor=flavor, serial=f"S{i}") for i in range(30)]
+    no_bmc = nodes[3]
+    Node.objects.filter(pk=no_bmc.pk).update(bmc_address=None)
+    report = nodes_deploy_default(nodes=Node.objects.order_by("serial"), actor="t")
+    assert sorted(report.deployed) == sorted(n.uuid for n in nodes if n != no_bmc)
+    assert "has no BMC address" in report.skipped[no_bmc.uuid]
+    assert not Baremetal.objects.filter(node=no_bmc).exists()
+    assert Allocation.objects.count() == Baremetal.objects.count() == 29
+    assert PowerOperation.objects.filter(node__in=nodes).count() == 29

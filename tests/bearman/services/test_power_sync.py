@@ -56,6 +56,22 @@ def test_sync_stores_what_each_bmc_says_and_marks_silent_ones_unknown():
     assert not Event.objects.filter(node=busy, kind=EventKind.POWER).exists()
 
 
+def test_one_process_syncs_the_same_bmcs_round_after_round():
+    # pyghmi_compat, 7: workers keep their pool processes, so one process logs in to the
+    # same BMCs again after many other sessions; every round must hear every BMC.
+    with virtual_bmcs(60) as port:
+        for on in range(port, port + 60, 3):
+            ipmitool(on, "chassis", "power", "on")
+        nodes = [ipmi_node(port + i) for i in range(60)]
+        rounds = [
+            power_sync_nodes(node_ids=[node.pk for node in nodes], parallel=8) for _ in range(4)
+        ]
+    expected = {node.pk: "on" if (node.bmc_port - port) % 3 == 0 else "off" for node in nodes}
+    for report in rounds:
+        assert report.failed == {}
+        assert report.seen == expected
+
+
 def test_batches_keep_the_nodes_of_one_bmc_together_and_skip_retired_nodes():
     shared = [NodeFactory(bmc_address="10.0.0.1", bmc_port=623) for _ in range(3)]
     others = [NodeFactory(bmc_address=f"10.0.1.{i}") for i in range(4)]
