@@ -1,5 +1,6 @@
 """IpmiPowerDriver over real UDP against virtual BMCs, checked with ipmitool."""
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -132,24 +133,31 @@ time.sleep(60)
 """
 
 
-def test_a_bmc_added_while_the_loop_waits_answers_at_once():
-    # pyghmi_compat, 8: the first BMC is on 127.0.0.2, where the I/O thread's wake-ups
-    # never arrived, so a BMC bound later stayed deaf until the first one got a packet.
+@contextlib.contextmanager
+def bmcs_of_script(script: str):
+    """Run `script` (BMCs on a free port, then "Serving") in a process; yields the port."""
     port = free_port_range(1)
     process = subprocess.Popen(
-        [sys.executable, "-c", LATE_BMC, str(port), USER, PASSWORD],
+        [sys.executable, "-c", script, str(port), USER, PASSWORD],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout.readline().startswith("Serving")
+        yield port
+    finally:
+        stop_process(process)
+
+
+def test_a_bmc_added_while_the_loop_waits_answers_at_once():
+    # pyghmi_compat, 8: the first BMC is on 127.0.0.2, where the I/O thread's wake-ups
+    # never arrived, so a BMC bound later stayed deaf until the first one got a packet.
+    with bmcs_of_script(LATE_BMC) as port:
         start = time.monotonic()
         status = ipmitool(port, "chassis", "power", "status", address="127.0.0.3")
         assert status.strip() == "Chassis Power is off"
         assert time.monotonic() - start < 3
-    finally:
-        stop_process(process)
 
 
 def test_calls_one_after_another_never_wait_for_a_retry():
@@ -187,15 +195,7 @@ def test_bmcs_sharing_a_port_on_different_addresses_each_answer_their_own_sessio
     # pyghmi_compat, 11: the server filed sessions by (client address, port), so a login to
     # the second BMC from the client's socket went to the first one's stale session and
     # waited for a retry (0.5 to 1 s); sessions to both at once took each other's packets.
-    port = free_port_range(1)
-    process = subprocess.Popen(
-        [sys.executable, "-c", SHARED_PORT_BMCS, str(port), USER, PASSWORD],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout.readline().startswith("Serving")
+    with bmcs_of_script(SHARED_PORT_BMCS) as port:
         first, second = (shared_port_target(a, port) for a in ("127.0.0.2", "127.0.0.3"))
         DRIVER.set_power_state(second, PowerRequest.ON)
         one_after_the_other = []
@@ -219,8 +219,6 @@ def test_bmcs_sharing_a_port_on_different_addresses_each_answer_their_own_sessio
         for thread in threads:
             thread.join(30)
         at_once = time.monotonic() - started
-    finally:
-        stop_process(process)
     # Before the fix every call after the first waited for a retry; an odd one still may
     # (pyghmi's I/O thread sometimes sleeps through a wake-up, with any BMC).
     assert sum(seconds > 0.4 for seconds in one_after_the_other) <= 2, one_after_the_other
