@@ -22,6 +22,7 @@ from bearman.models import (
     Node,
     OperationState,
     PowerAction,
+    PowerBulk,
     PowerOperation,
     PowerState,
 )
@@ -62,7 +63,12 @@ RETURNING id
 
 
 def power_action_request(
-    *, node: Node, action: PowerAction | str, actor: str, delay_seconds: int = 0
+    *,
+    node: Node,
+    action: PowerAction | str,
+    actor: str,
+    delay_seconds: int = 0,
+    bulk: PowerBulk | None = None,
 ) -> PowerOperation:
     """Record a power operation for `node` and queue it for a worker once committed."""
     action = PowerAction(action)
@@ -70,7 +76,9 @@ def power_action_request(
         raise PowerNotConfigured(f"Node {node.uuid} has no BMC address: set its IPMI IP first.")
     try:
         with transaction.atomic():
-            operation = PowerOperation.objects.create(node=node, action=action, requested_by=actor)
+            operation = PowerOperation.objects.create(
+                node=node, action=action, requested_by=actor, bulk=bulk
+            )
     except IntegrityError:
         raise PowerOperationInFlight(_in_flight_message(node)) from None
     transaction.on_commit(lambda: _enqueue(operation.pk, delay_seconds))
@@ -129,6 +137,12 @@ def _enqueue(operation_id: int, delay_seconds: int = 0) -> None:
         what=f"power operation #{operation_id}",
         meanwhile=f"the reaper fails it after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
     )
+
+
+def power_operations_enqueue(*, operation_ids: list[int]) -> None:
+    """Queue each operation as its own task (a worker fanning out one message of many)."""
+    for operation_id in operation_ids:
+        _enqueue(operation_id)
 
 
 def _enqueue_many(operation_ids: list[int], delay_seconds: int = 0) -> None:
@@ -230,8 +244,8 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
-    if finished:
-        _bulk_nudge(operation.pk)
+    if finished and operation.bulk_id:
+        _bulk_nudge(operation.bulk_id)
         POWER_OPERATIONS.labels(operation.action, state).inc()
         if operation.started_at:
             elapsed = (operation.finished_at - operation.started_at).total_seconds()
@@ -239,11 +253,11 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
     return operation
 
 
-def _bulk_nudge(operation_id: int) -> None:
+def _bulk_nudge(bulk_id: int) -> None:
     # Imported here: the bulk module builds on this one.
     from .power_bulk import power_bulk_nudge
 
-    transaction.on_commit(lambda: power_bulk_nudge(operation_id=operation_id))
+    transaction.on_commit(lambda: power_bulk_nudge(bulk_id=bulk_id))
 
 
 def _record(operation: PowerOperation, state: str, outcome: str) -> None:

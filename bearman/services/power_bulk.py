@@ -85,16 +85,12 @@ def power_bulk_advance(*, bulk_id: int) -> PowerBulk | None:
     return bulk
 
 
-def power_bulk_nudge(*, operation_id: int) -> None:
-    """Advance the running bulk request whose batch this finished operation ended, if any."""
-    running = PowerBulk.objects.filter(state=BulkState.RUNNING).only("operation_ids")
-    for bulk in running:
-        if operation_id in bulk.operation_ids:
-            in_flight = power_bulk_operations(bulk=bulk).filter(state__in=IN_FLIGHT)
-            if not in_flight.exists():
-                # Each operation looks after its own commit, so the last of a batch to
-                # commit always sees the batch finished; a second advance finds nothing.
-                _advance_soon(bulk.pk, countdown=None)
+def power_bulk_nudge(*, bulk_id: int) -> None:
+    """Advance the bulk request once one of its operations has finished its batch."""
+    if not PowerOperation.objects.filter(bulk_id=bulk_id, state__in=IN_FLIGHT).exists():
+        # Each operation looks after its own commit, so the last of a batch to commit
+        # always sees the batch finished; a second advance (or a finished request) is a no-op.
+        _advance_soon(bulk_id, countdown=None)
 
 
 def power_bulk_tally(*, bulk: PowerBulk) -> BulkTally:
@@ -134,7 +130,9 @@ def _queue_next_batch(bulk: PowerBulk) -> None:
         if node is None:
             continue  # removed since the request: nothing to power
         try:
-            operation = power_action_request(node=node, action=bulk.action, actor=bulk.requested_by)
+            operation = power_action_request(
+                node=node, action=bulk.action, actor=bulk.requested_by, bulk=bulk
+            )
         except (PowerOperationInFlight, PowerNotConfigured) as error:
             bulk.refused.append({"node": node.uuid, "error": str(error)})
         else:

@@ -11,6 +11,7 @@ from bearman.services.power import (
     HARD_LIMIT_MARGIN,
     power_operation_fail,
     power_operation_run,
+    power_operations_enqueue,
     power_operations_reap,
 )
 from bearman.services.power_bulk import power_bulk_advance as power_bulk_advance_service
@@ -47,8 +48,7 @@ def power_operation(self, operation_id: int) -> None:
 @shared_task(name="bearman.tasks.power_operations_queue", acks_late=True)
 def power_operations_queue(operation_ids: list[int]) -> None:
     """Queue each of many operations as its own task (one message from the requester)."""
-    for operation_id in operation_ids:
-        power_operation.delay(operation_id)
+    power_operations_enqueue(operation_ids=operation_ids)
 
 
 @shared_task(name="bearman.tasks.power_reap", acks_late=True)
