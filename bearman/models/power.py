@@ -48,7 +48,7 @@ class PowerOperation(models.Model):
     # When the reaper gives up on a RUNNING attempt whose worker vanished.
     deadline_at = models.DateTimeField(null=True, blank=True)
     # The bulk request that queued it, if any: its end may start the request's next batch.
-    bulk = models.ForeignKey(
+    bulk_request = models.ForeignKey(
         "bearman.PowerBulk", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 

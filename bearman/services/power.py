@@ -77,7 +77,7 @@ def power_action_request(
     try:
         with transaction.atomic():
             operation = PowerOperation.objects.create(
-                node=node, action=action, requested_by=actor, bulk=bulk
+                node=node, action=action, requested_by=actor, bulk_request=bulk
             )
     except IntegrityError:
         raise PowerOperationInFlight(_in_flight_message(node)) from None
@@ -244,8 +244,9 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
     operation.refresh_from_db()
-    if finished and operation.bulk_id:
-        _bulk_nudge(operation.bulk_id)
+    if finished:
+        if operation.bulk_request_id:
+            _bulk_nudge(operation.bulk_request_id)
         POWER_OPERATIONS.labels(operation.action, state).inc()
         if operation.started_at:
             elapsed = (operation.finished_at - operation.started_at).total_seconds()

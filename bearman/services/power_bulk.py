@@ -87,7 +87,7 @@ def power_bulk_advance(*, bulk_id: int) -> PowerBulk | None:
 
 def power_bulk_nudge(*, bulk_id: int) -> None:
     """Advance the bulk request once one of its operations has finished its batch."""
-    if not PowerOperation.objects.filter(bulk_id=bulk_id, state__in=IN_FLIGHT).exists():
+    if not PowerOperation.objects.filter(bulk_request_id=bulk_id, state__in=IN_FLIGHT).exists():
         # Each operation looks after its own commit, so the last of a batch to commit
         # always sees the batch finished; a second advance (or a finished request) is a no-op.
         _advance_soon(bulk_id, countdown=None)
