@@ -13,7 +13,8 @@ address space. One algorithm, run the way each database makes it safe and fast:
   claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
   queueing), or draws from the cursor, and inserts; ON CONFLICT DO NOTHING there drops a
   free row found taken instead of failing on it. A claim that meets an address reserved by
-  hand, or whose cursor a settings change retired, tries again.
+  hand, or whose cursor a settings change retired, tries again; one that loses a race with
+  the same owner gives the address it drew back, so nothing is skipped.
 - SQLite: one writer at a time (IMMEDIATE transactions, bearman/settings/database.py), so
   the same steps as plain queries inside one transaction are just as safe.
 
@@ -124,16 +125,17 @@ def claim_address(*, pool: Pool, owner: str, note: str) -> tuple[str, bool]:
 
 def _claim_postgresql(db, pool: Pool, owner: str, note: str):
     try:
-        with _statement_savepoint(db):
-            fresh = _execute(db, "fresh", pool, owner, note)
+        try:
+            with _statement_savepoint(db):
+                fresh = _execute(db, "fresh", pool, owner, note)
+        except IntegrityError:
+            # The same owner won an address meanwhile, or the drawn one was reserved by
+            # hand. Either way this statement drew a position: see that it is not lost.
+            return _lost_race(pool, owner, _drawn_address(db, pool))
         if fresh:
             return fresh[0], True
         with _statement_savepoint(db):
             held, inserted, chosen = _execute(db, "claim", pool, owner, note)
-    except IntegrityError:
-        # The same owner won an address meanwhile, or the drawn one was reserved by hand:
-        # the next attempt finds the owner's address, or draws the next one.
-        return AGAIN
     except DatabaseError:
         if _settings_changed(pool):
             return AGAIN  # its cursor was retired: map positions by the new settings
@@ -214,6 +216,14 @@ def _statement_savepoint(db):
     # In autocommit one statement is its own transaction; inside the caller's transaction a
     # savepoint keeps a failed statement from spoiling the rest of it.
     return transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
+
+
+def _drawn_address(db, pool: Pool) -> str:
+    """The address of the position this session drew last from the pool's cursor."""
+    # currval() is the session's own last draw, untouched by other sessions and rollbacks.
+    with db.cursor() as cursor:
+        cursor.execute("SELECT currval(%s::regclass)", [cursor_sequence(pool)])
+        return str(pool.space.address_at(cursor.fetchone()[0]))
 
 
 def _lost_race(pool: Pool, owner: str, chosen: str):

@@ -3,6 +3,7 @@
 The same tests run on SQLite (the embedded default) and, with DATABASE_URL, on PostgreSQL.
 """
 
+import ipaddress
 import multiprocessing
 import time
 from collections import Counter
@@ -84,12 +85,35 @@ def test_one_owner_asking_from_16_processes_at_once_gets_one_address(processes):
 
     answers = race(processes, workers.allocate_as, [(pool.pk, "node/same/ipmi")] * 16)
 
-    assert Counter(address for address, _ in answers) == {"10.61.0.2": 16}
+    (address,) = {address for address, _ in answers}
     assert sum(created for _, created in answers) == 1
-    assert list(Allocation.objects.values_list("owner", "address")) == [
-        ("node/same/ipmi", "10.61.0.2")
+    assert list(Allocation.objects.values_list("owner", "address")) == [("node/same/ipmi", address)]
+    # Whichever of the racing claims went in first, the addresses the others drew are free
+    # again: the next owners get every address from .2 up, lowest first, none skipped.
+    after = [ip_allocate(pool=pool, owner=f"node/{n}/ipmi").address for n in range(16)]
+    assert after == sorted(after, key=ipaddress.ip_address)
+    assert sorted([address, *after], key=ipaddress.ip_address) == [
+        f"10.61.0.{n}" for n in range(2, 19)
     ]
-    assert not FreeAddress.objects.filter(pool=pool, address="10.61.0.2").exists()
+    assert not FreeAddress.objects.filter(pool=pool).exists()
+
+
+def test_a_claim_that_loses_to_the_same_owner_gives_its_address_back(processes, tmp_path):
+    """The loser drew .3 while the winner's .2 was not yet committed: .3 goes out next."""
+    pool = PoolFactory(network="10.69.0.0/24", gateway="10.69.0.1")
+    signal = tmp_path / "allocated"
+    holder = processes.apply_async(
+        workers.allocate_and_hold, (pool.pk, "node/twice", str(signal), 1)
+    )
+    deadline = time.time() + RESULT_TIMEOUT
+    while not signal.exists() and time.time() < deadline:
+        time.sleep(0.05)
+
+    again = ip_allocate(pool=pool, owner="node/twice")
+
+    assert holder.get(RESULT_TIMEOUT) == again.address == "10.69.0.2"
+    assert not again.created
+    assert ip_allocate(pool=pool, owner="node/next").address == "10.69.0.3"
 
 
 def test_32_processes_allocating_in_batches_hand_out_every_address_once(processes):
