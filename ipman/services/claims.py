@@ -40,7 +40,8 @@ ALLOCATION, FREE = Allocation._meta.db_table, FreeAddress._meta.db_table
 # Each pool's statements are prepared with what stays the same between its claims written
 # in: %(pool)s its id, %(sequence)s its cursor's sequence (resolved once, when prepared),
 # %(starts)s, %(firsts)s and %(sizes)s the segments of its address space (first position,
-# first address, size). What changes per claim: $1 owner, $2 note.
+# first address, size; %(first)s and %(size)s when there is one). What changes per claim:
+# $1 owner, $2 note.
 DRAW = """
     SELECT segment.first + (drawn.position - segment.start) AS address
     FROM (SELECT nextval(%(sequence)s::regclass) AS position {gate}) AS drawn
@@ -48,12 +49,18 @@ DRAW = """
         AS segment (start, first, size)
         ON drawn.position >= segment.start AND drawn.position < segment.start + segment.size
 """
+# The same for a space of one segment (no reserved addresses inside it, the common case):
+# plain arithmetic, a good part cheaper than joining with the segment list.
+DRAW_IN_ONE_SEGMENT = """
+    SELECT %(first)s::inet + drawn.position AS address
+    FROM (SELECT nextval(%(sequence)s::regclass) AS position {gate}) AS drawn
+    WHERE drawn.position < %(size)s
+"""
 FRESH_STATEMENT = f"""
 INSERT INTO {ALLOCATION} (pool_id, address, owner, note, created_at)
-SELECT %(pool)s, address, $1, $2, now() FROM ({DRAW.format(gate="")}) AS fresh
+SELECT %(pool)s, address, $1, $2, now() FROM ({{draw}}) AS fresh
 WHERE NOT EXISTS (SELECT FROM {ALLOCATION} WHERE pool_id = %(pool)s AND owner = $1)
-    AND (SELECT position FROM {FREE} WHERE pool_id = %(pool)s ORDER BY position LIMIT 1)
-        IS NULL
+    AND NOT EXISTS (SELECT FROM {FREE} WHERE pool_id = %(pool)s)
 RETURNING host(address)
 """
 CLAIM_STATEMENT = f"""
@@ -70,7 +77,7 @@ WITH held AS (
 ), chosen AS (
     SELECT address FROM reused
     UNION ALL
-    {DRAW.format(gate="WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)")}
+    {{draw}}
 ), inserted AS (
     INSERT INTO {ALLOCATION} (pool_id, address, owner, note, created_at)
     SELECT %(pool)s, address, $1, $2, now() FROM chosen
@@ -80,7 +87,16 @@ WITH held AS (
 SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
        (SELECT host(address) FROM chosen)
 """
-STATEMENTS = {"fresh": FRESH_STATEMENT, "claim": CLAIM_STATEMENT}
+CLAIM_GATE = "WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)"
+# By kind, and whether the pool's space is one segment.
+STATEMENTS = {
+    (kind, one): statement.format(draw=(DRAW_IN_ONE_SEGMENT if one else DRAW).format(gate=gate))
+    for kind, statement, gate in (
+        ("fresh", FRESH_STATEMENT, ""),
+        ("claim", CLAIM_STATEMENT, CLAIM_GATE),
+    )
+    for one in (True, False)
+}
 # A session prepares each pool's statements once per settings; past this many (pools
 # deleted, settings changed) it drops them all and starts over.
 PREPARED_LIMIT = 200
@@ -155,13 +171,20 @@ def _settings_changed(pool: Pool) -> bool:
 def _execute(db, kind: str, pool: Pool, owner: str, note: str) -> tuple | None:
     """Run the pool's `kind` statement (prepared on first use) for the owner."""
     session = _session(db)
-    # Django's wrapper, around the kept cursor, still turns errors into Django's, logs the
-    # query when logging is on and runs the connection's execute wrappers.
-    cursor = (db.make_debug_cursor if db.queries_logged else db.make_cursor)(session.cursor)
     key = (kind, pool.pk, *_pool_arguments(pool))
-    name = session.statements.get(key) or _prepare(cursor, session, key)
-    cursor.execute(f"EXECUTE {name} (%s, %s)", [owner, note])
-    return cursor.fetchone()
+    name = session.statements.get(key)
+    if db.queries_logged or db.execute_wrappers:
+        # Django's wrapper logs the query and runs the connection's execute wrappers.
+        cursor = (db.make_debug_cursor if db.queries_logged else db.make_cursor)(session.cursor)
+    else:
+        # The claim's hot path: the kept DB-API cursor, with Django's error translation only;
+        # the wrapper's layers cost as much Python as the rest of the claim.
+        cursor = session.cursor
+    with db.wrap_database_errors:
+        db.validate_no_broken_transaction()
+        name = name or _prepare(cursor, session, key)
+        cursor.execute(f"EXECUTE {name} (%s, %s)", [owner, note])
+        return cursor.fetchone()
 
 
 def _session(db) -> _Session:
@@ -175,20 +198,30 @@ def _session(db) -> _Session:
 
 
 def _prepare(cursor, session: _Session, key: tuple) -> str:
-    kind, pool_id, sequence, starts, firsts, sizes = key
+    kind, pool_id, sequence, segments = key
     if len(session.statements) >= PREPARED_LIMIT:
         for old in session.statements.values():
             cursor.execute(f"DEALLOCATE {old}")
         session.statements.clear()
     name = f"ipman_{kind}_{len(session.statements)}"
-    constants = dict(pool=pool_id, sequence=sequence, starts=starts, firsts=firsts, sizes=sizes)
+    starts, firsts, sizes = zip(*segments, strict=True) if segments else ((), (), ())
+    constants = dict(
+        pool=pool_id,
+        sequence=sequence,
+        starts=_array(starts),
+        firsts=_array(firsts),
+        sizes=_array(sizes),
+        first=str(firsts[0]) if segments else None,
+        size=sizes[0] if segments else 0,
+    )
+    statement = STATEMENTS[kind, len(segments) == 1]
     # Fails if the sequence is gone: the pool's settings changed or the pool was deleted.
-    cursor.execute(f"PREPARE {name} (varchar, varchar) AS {STATEMENTS[kind]}", constants)
+    cursor.execute(f"PREPARE {name} (varchar, varchar) AS {statement}", constants)
     session.statements[key] = name
     return name
 
 
-def _pool_arguments(pool: Pool) -> tuple[str, str, str, str]:
+def _pool_arguments(pool: Pool) -> tuple[str, tuple]:
     """The cursor's sequence and the space's segments, as the statements take them.
 
     Kept on the pool object while its settings stay the same.
@@ -196,20 +229,22 @@ def _pool_arguments(pool: Pool) -> tuple[str, str, str, str]:
     space = pool.space
     cached = getattr(pool, "_claim_arguments", None)
     if cached is None or cached[0] is not space or cached[1] != pool.version:
-        cached = (space, pool.version, (cursor_sequence(pool), *_segments(space)))
+        cached = (space, pool.version, (cursor_sequence(pool), _segments(space)))
         pool._claim_arguments = cached
     return cached[2]
 
 
-def _segments(space) -> tuple[str, str, str]:
-    """Positions, first addresses and sizes of the segments, cut at the 63-bit limit."""
-    segments = [s for s in space.segments if s.position < MAX_POSITIONS]
-    columns = (
-        [s.position for s in segments],
-        [space.address_of(s.first) for s in segments],
-        [min(s.size, MAX_POSITIONS - s.position) for s in segments],
+def _segments(space) -> tuple[tuple[int, str, int], ...]:
+    """(first position, first address, size) of each segment, cut at the 63-bit limit."""
+    return tuple(
+        (s.position, space.address_of(s.first), min(s.size, MAX_POSITIONS - s.position))
+        for s in space.segments
+        if s.position < MAX_POSITIONS
     )
-    return tuple("{" + ",".join(map(str, column)) + "}" for column in columns)
+
+
+def _array(values) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _statement_savepoint(db):
