@@ -33,6 +33,15 @@ def test_the_same_owner_gets_the_same_address_again():
     assert Allocation.objects.count() == 1
 
 
+def test_asking_again_skips_no_address_for_the_next_owner():
+    pool = PoolFactory(network="10.20.0.0/24", gateway="10.20.0.1")
+    ip_allocate(pool=pool, owner="node/a")
+    for _ in range(3):
+        assert ip_allocate(pool=pool, owner="node/a").address == "10.20.0.2"
+
+    assert addresses(pool, 2, prefix="next") == ["10.20.0.3", "10.20.0.4"]
+
+
 def test_an_assignment_carries_what_a_bmc_needs():
     pool = PoolFactory(network="10.20.0.0/23", gateway="10.20.0.1", vlan=120)
     assignment = ip_allocate(pool=pool, owner="node/a/ipmi")
