@@ -74,12 +74,10 @@ WITH drawn AS (
 SELECT (SELECT host(address) FROM inserted), (SELECT host(address) FROM drawn)
 """
 CLAIM_STATEMENT = f"""
-WITH held AS (
-    SELECT address FROM {ALLOCATION} WHERE pool_id = %(pool)s AND owner = $1
-), reused AS (
+WITH reused AS (
     DELETE FROM {FREE} WHERE ctid = (
         SELECT ctid FROM {FREE}
-        WHERE pool_id = %(pool)s AND NOT EXISTS (SELECT FROM held)
+        WHERE pool_id = %(pool)s
         ORDER BY position LIMIT 1
         FOR UPDATE SKIP LOCKED
     )
@@ -94,10 +92,9 @@ WITH held AS (
     ON CONFLICT DO NOTHING
     RETURNING address
 )
-SELECT (SELECT host(address) FROM held), (SELECT host(address) FROM inserted),
-       (SELECT host(address) FROM chosen)
+SELECT (SELECT host(address) FROM inserted), (SELECT host(address) FROM chosen)
 """
-CLAIM_GATE = "WHERE NOT EXISTS (SELECT FROM held) AND NOT EXISTS (SELECT FROM reused)"
+CLAIM_GATE = "WHERE NOT EXISTS (SELECT FROM reused)"
 # By kind, and whether the pool's space is one segment.
 STATEMENTS = {
     (kind, one): statement.format(draw=(DRAW_IN_ONE_SEGMENT if one else DRAW).format(gate=gate))
@@ -166,16 +163,18 @@ def _claim_postgresql(db, pool: Pool, owner: str, note: str):
             # The owner holds an address already, or won one meanwhile.
             return _lost_race(pool, owner, drawn)
         with _statement_savepoint(db):
-            held, inserted, chosen = _execute(db, "claim", pool, owner, note)
+            inserted, chosen = _execute(db, "claim", pool, owner, note)
     except DatabaseError:
         if _settings_changed(pool):
             return AGAIN  # its cursor was retired: map positions by the new settings
         raise
-    if held or inserted:
-        return (held, False) if held else (inserted, True)
+    if inserted:
+        return inserted, True
     if chosen:
         return _lost_race(pool, owner, chosen)
-    return None  # nothing free, as far as this claim could see
+    # Nothing was free, as far as this claim could see: unless the owner holds an address.
+    held = Allocation.objects.filter(pool=pool, owner=owner).values_list("address", flat=True)
+    return (held[0], False) if held else None
 
 
 def _settings_changed(pool: Pool) -> bool:
@@ -274,7 +273,7 @@ def _lost_race(pool: Pool, owner: str, chosen: str):
     if not held:
         return AGAIN
     with transaction.atomic():
-        # The same owner asked twice at once; the address this request drew goes back.
+        # The owner asked again, or twice at once: the address this request drew goes back.
         locked = pool_lock(pool_id=pool.pk)
         if not Allocation.objects.filter(pool=locked, address=chosen).exists():
             free_return(pool=locked, address=chosen)

@@ -40,6 +40,9 @@ def test_asking_again_skips_no_address_for_the_next_owner():
         assert ip_allocate(pool=pool, owner="node/a").address == "10.20.0.2"
 
     assert addresses(pool, 2, prefix="next") == ["10.20.0.3", "10.20.0.4"]
+    ip_release(owner="next/0", pool=pool)  # with an address given back waiting
+    assert ip_allocate(pool=pool, owner="node/a").address == "10.20.0.2"
+    assert ip_allocate(pool=pool, owner="node/b").address == "10.20.0.3"
 
 
 def test_an_assignment_carries_what_a_bmc_needs():
