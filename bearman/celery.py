@@ -5,6 +5,7 @@ import os
 from celery import Celery, signals
 
 from bearman.broker import use_atomic_filesystem
+from bearman.heap import heap_freeze_startup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bearman.settings")
 
@@ -23,3 +24,9 @@ def close_stale_connections(sender=None, **kwargs) -> None:
         from django.db import close_old_connections
 
         close_old_connections()
+
+
+@signals.worker_process_init.connect
+def freeze_startup_heap(**kwargs) -> None:
+    """Each pool process, once forked: what the worker loaded lives as long as it does."""
+    heap_freeze_startup()
