@@ -15,6 +15,7 @@ Protocol, one connection per run over a Unix socket: the lab sends one JSON line
 """
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -50,6 +51,9 @@ def _import_agent() -> None:
 def serve(listener: socket.socket) -> None:
     """Fork a child per connection until the lab closes our stdin (or is gone)."""
     _import_agent()
+    # Out of the collector's sight: a child's collections would otherwise walk (and so
+    # copy, page by page) everything imported here.
+    gc.freeze()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     while True:
         if sys.stdin in select.select([listener, sys.stdin], [], [])[0]:
