@@ -31,11 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"bearman-cli {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _add_facts(commands)
-    _add_register(commands)
-    _add_single_calls(commands)
-    _add_deploy(commands)
-    _add_autorun(commands)
+    # Each shared option set is built once, for all its subcommands: one per subcommand
+    # doubled the parsers a run builds, and building them was most of a run's start-up.
+    connection, uuid, lldp = _connection_options(), _uuid_option(), _lldp_option()
+    deploy = _deploy_options()
+    _add_facts(commands, lldp)
+    _add_register(commands, connection, uuid, lldp)
+    _add_single_calls(commands, connection, uuid)
+    _add_deploy(commands, connection, uuid, deploy)
+    _add_autorun(commands, connection, uuid, lldp, deploy)
     return parser
 
 
@@ -109,10 +113,10 @@ def _lldp_option() -> argparse.ArgumentParser:
     return options
 
 
-def _add_facts(commands) -> None:
+def _add_facts(commands, *parents) -> None:
     """facts: print what the collectors find."""
     facts = _subcommand(
-        commands, "facts", "collect this machine's hardware facts, print JSON", _lldp_option()
+        commands, "facts", "collect this machine's hardware facts, print JSON", *parents
     )
     facts.add_argument(
         "--timeout",
@@ -129,15 +133,13 @@ def _add_facts(commands) -> None:
     facts.set_defaults(action="facts")
 
 
-def _add_register(commands) -> None:
+def _add_register(commands, *parents) -> None:
     """register: the first boot of a machine."""
     register = _subcommand(
         commands,
         "register",
         "collect facts, Register, configure the BMC with ipmitool, power off",
-        _connection_options(),
-        _uuid_option(),
-        _lldp_option(),
+        *parents,
     )
     _flags(
         register,
@@ -147,7 +149,7 @@ def _add_register(commands) -> None:
     register.set_defaults(action="register")
 
 
-def _add_single_calls(commands) -> None:
+def _add_single_calls(commands, *parents) -> None:
     """ipxe, profile, detail, installed, failed: one call each."""
     calls = (
         ("ipxe", "print the iPXE script Bearman serves this node now (GetIpxe)"),
@@ -160,11 +162,9 @@ def _add_single_calls(commands) -> None:
         ("installed", "report the deployment INSTALLED (ReportInstalled; agent token)"),
     )
     for name, summary in calls:
-        parser = _subcommand(commands, name, summary, _connection_options(), _uuid_option())
+        parser = _subcommand(commands, name, summary, *parents)
         parser.set_defaults(action=name)
-    failed = _subcommand(
-        commands, "failed", "report a failure (ReportFailed)", _connection_options(), _uuid_option()
-    )
+    failed = _subcommand(commands, "failed", "report a failure (ReportFailed)", *parents)
     failed.add_argument("message", metavar="MESSAGE", help="what failed, for people")
     failed.add_argument(
         "--phase",
@@ -197,32 +197,27 @@ def _deploy_options() -> argparse.ArgumentParser:
     return options
 
 
-def _add_deploy(commands) -> None:
+def _add_deploy(commands, *parents) -> None:
     """deploy: the second stage."""
     deploy = _subcommand(
         commands,
         "deploy",
         "GetProfile, GetDetail, download and verify kernel and initrd, run the install script, "
         "ReportInstalled, then kexec (or reboot for the iPXE boot method)",
-        _connection_options(),
-        _uuid_option(),
-        _deploy_options(),
+        *parents,
     )
     _flags(deploy, dry_run="do everything but load and start the new kernel: print those commands")
     deploy.set_defaults(action="deploy")
 
 
-def _add_autorun(commands) -> None:
+def _add_autorun(commands, *parents) -> None:
     """autorun: what the systemd unit runs."""
     autorun = _subcommand(
         commands,
         "autorun",
         "read bearman.mode, bearman.server, bearman.token (and bearman.tls) from the kernel "
         "command line and run register or deploy; explicit options win",
-        _connection_options(),
-        _uuid_option(),
-        _lldp_option(),
-        _deploy_options(),
+        *parents,
     )
     autorun.add_argument(
         "--cmdline",

@@ -85,25 +85,37 @@ def serve(root: str, count: int, port: int, power_ons, started) -> None:
     """Bring up each machine's BMC once its agent configured it; serve them all until killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the lab process does the stopping
     waiting = [LabMachine(index, Path(root) / f"machine-{index}") for index in range(1, count + 1)]
-    bmcs = []
+    bmcs, next_look = [], 0.0
     while True:
-        for machine in list(waiting):
-            if not (config := configured_bmc(machine)):
-                continue
-            waiting.remove(machine)
-            try:
-                bmcs.append(LabBmc(machine=machine, port=port, power_ons=power_ons, **config))
-            except OSError as error:  # e.g. another lab holds the address: this one stays dark
-                log.error(
-                    "machine %s: no BMC at %s:%s: %s", machine.index, config["address"], port, error
-                )
-                continue
-            with started.get_lock():
-                started.value += 1
+        if time.monotonic() >= next_look:
+            next_look = time.monotonic() + LOOK_SECONDS
+            bmcs += _bring_up(waiting, port=port, power_ons=power_ons, started=started)
+        wait = max(next_look - time.monotonic(), 0)
         if bmcs:
-            ipmisession.Session.wait_for_rsp(LOOK_SECONDS)
+            # Returns after every packet: looking for new BMCs (a file read per waiting
+            # machine) each time cost a large lab more than answering its sessions did.
+            ipmisession.Session.wait_for_rsp(wait)
         else:
-            time.sleep(LOOK_SECONDS)
+            time.sleep(wait)
+
+
+def _bring_up(waiting: list[LabMachine], *, port: int, power_ons, started) -> list[LabBmc]:
+    """BMCs for the waiting machines whose agent has configured them (taken off `waiting`)."""
+    bmcs = []
+    for machine in list(waiting):
+        if not (config := configured_bmc(machine)):
+            continue
+        waiting.remove(machine)
+        try:
+            bmcs.append(LabBmc(machine=machine, port=port, power_ons=power_ons, **config))
+        except OSError as error:  # e.g. another lab holds the address: this one stays dark
+            log.error(
+                "machine %s: no BMC at %s:%s: %s", machine.index, config["address"], port, error
+            )
+            continue
+        with started.get_lock():
+            started.value += 1
+    return bmcs
 
 
 class LabBmcs:

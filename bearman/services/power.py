@@ -243,14 +243,17 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
             _record(operation, state, result or error)
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
-    operation.refresh_from_db()
-    if finished:
-        if operation.bulk_request_id:
-            _bulk_nudge(operation.bulk_request_id)
-        POWER_OPERATIONS.labels(operation.action, state).inc()
-        if operation.started_at:
-            elapsed = (operation.finished_at - operation.started_at).total_seconds()
-            POWER_SECONDS.labels(operation.action).observe(elapsed)
+    if not finished:  # someone else finished it first: show what they wrote
+        operation.refresh_from_db()
+        return operation
+    operation.state, operation.result, operation.error = state, result, error
+    operation.finished_at = now  # no need to read back what we just wrote
+    if operation.bulk_request_id:
+        _bulk_nudge(operation.bulk_request_id)
+    POWER_OPERATIONS.labels(operation.action, state).inc()
+    if operation.started_at:
+        elapsed = (operation.finished_at - operation.started_at).total_seconds()
+        POWER_SECONDS.labels(operation.action).observe(elapsed)
     return operation
 
 

@@ -60,6 +60,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # wait for the pool to replace its process (every 0.8 s with the embedded broker).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("BEARMAN_WORKER_MAX_TASKS_PER_CHILD", 1000, minimum=1)
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fix-up closes every database connection after every task unless this
+# is set, and then only every this many tasks: reopening it for every power operation
+# (SQLite's PRAGMAs and functions, or a new PostgreSQL backend) is pure overhead.
+# bearman.celery drops a stale or broken one around each task, as Django does per request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Redis hands an unacknowledged message to another worker after this long: longer

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from bearman.heap import heap_freeze_startup
 from bearman.lab.lab import Lab
 from bearman.lab.setup import lab_assign_flavor, lab_nodes, lab_prepare
 from bearman.models import Baremetal
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         if nodes < 1:
             raise CommandError("--nodes must be at least 1")
         logging.getLogger("bearman.lab").setLevel(logging.WARNING)
+        heap_freeze_startup()
         flavor = lab_prepare()
         lab = Lab(
             root=Path(root or tempfile.mkdtemp(prefix="bearman-lab-")),

@@ -10,8 +10,10 @@ from django.db import connections
 def serve(bind: str, threads: int) -> None:
     """One server process: build the server here, after any fork, then serve until signalled."""
     from bearman.grpc.server import AgentServer
+    from bearman.heap import heap_freeze_startup
 
     server = AgentServer(bind=bind, threads=threads, reflection_on=settings.BEARMAN_GRPC_REFLECTION)
+    heap_freeze_startup()
     server.serve_until_signalled(settings.BEARMAN_GRPC_GRACE_SECONDS)
 
 
