@@ -15,7 +15,6 @@ Protocol, one connection per run over a Unix socket: the lab sends one JSON line
 """
 
 import argparse
-import gc
 import importlib
 import json
 import os
@@ -29,6 +28,8 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+
+from bearman.heap import heap_freeze_startup
 
 AGENT = "bearman_agent"
 PROJECT = Path(__file__).resolve().parents[2]  # where `-m bearman.lab.forkserver` is found
@@ -53,7 +54,7 @@ def serve(listener: socket.socket) -> None:
     _import_agent()
     # Out of the collector's sight: a child's collections would otherwise walk (and so
     # copy, page by page) everything imported here.
-    gc.freeze()
+    heap_freeze_startup()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     while True:
         if sys.stdin in select.select([listener, sys.stdin], [], [])[0]:

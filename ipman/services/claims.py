@@ -11,10 +11,11 @@ address space. One algorithm, run the way each database makes it safe and fast:
   INSERT that draws from the cursor: nothing to wait for, nothing to retry (an owner that
   holds an address already is found by its ON CONFLICT, and the drawn position goes back
   to the free table). Otherwise one
-  statement returns the owner's address, or claims the lowest free row nobody else is
-  claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
-  queueing), or draws from the cursor, and inserts; ON CONFLICT DO NOTHING there drops a
-  free row found taken instead of failing on it. A claim that meets an address reserved by
+  statement claims the lowest free row nobody else is claiming (FOR UPDATE SKIP LOCKED:
+  concurrent claims take different rows instead of queueing), or draws from the cursor,
+  and inserts; its ON CONFLICT DO NOTHING finds an owner that holds an address (the row
+  goes back) or a free row found taken, instead of failing on them. A claim that meets an
+  address reserved by
   hand, or whose cursor a settings change retired, tries again; one that loses a race with
   the same owner gives the address it drew back, so nothing is skipped.
 - SQLite: one writer at a time (IMMEDIATE transactions, bearman/settings/database.py), so
@@ -94,16 +95,14 @@ WITH reused AS (
 )
 SELECT (SELECT host(address) FROM inserted), (SELECT host(address) FROM chosen)
 """
+# When each statement draws from the cursor: the fresh one only while nothing is free.
+FRESH_GATE = f"WHERE NOT EXISTS (SELECT FROM {FREE} WHERE pool_id = %(pool)s)"
 CLAIM_GATE = "WHERE NOT EXISTS (SELECT FROM reused)"
 # By kind, and whether the pool's space is one segment.
 STATEMENTS = {
     (kind, one): statement.format(draw=(DRAW_IN_ONE_SEGMENT if one else DRAW).format(gate=gate))
     for kind, statement, gate in (
-        (
-            "fresh",
-            FRESH_STATEMENT,
-            f"WHERE NOT EXISTS (SELECT FROM {FREE} WHERE pool_id = %(pool)s)",
-        ),
+        ("fresh", FRESH_STATEMENT, FRESH_GATE),
         ("claim", CLAIM_STATEMENT, CLAIM_GATE),
     )
     for one in (True, False)
@@ -173,8 +172,8 @@ def _claim_postgresql(db, pool: Pool, owner: str, note: str):
     if chosen:
         return _lost_race(pool, owner, chosen)
     # Nothing was free, as far as this claim could see: unless the owner holds an address.
-    held = Allocation.objects.filter(pool=pool, owner=owner).values_list("address", flat=True)
-    return (held[0], False) if held else None
+    held = _held_address(pool, owner)
+    return (held, False) if held else None
 
 
 def _settings_changed(pool: Pool) -> bool:
@@ -269,7 +268,7 @@ def _statement_savepoint(db):
 
 def _lost_race(pool: Pool, owner: str, chosen: str):
     """The claimed address did not go in: the owner won one elsewhere, or it was taken."""
-    held = Allocation.objects.filter(pool=pool, owner=owner).values_list("address", flat=True)
+    held = _held_address(pool, owner)
     if not held:
         return AGAIN
     with transaction.atomic():
@@ -277,7 +276,13 @@ def _lost_race(pool: Pool, owner: str, chosen: str):
         locked = pool_lock(pool_id=pool.pk)
         if not Allocation.objects.filter(pool=locked, address=chosen).exists():
             free_return(pool=locked, address=chosen)
-    return held[0], False
+    return held, False
+
+
+def _held_address(pool: Pool, owner: str) -> str | None:
+    return (
+        Allocation.objects.filter(pool=pool, owner=owner).values_list("address", flat=True).first()
+    )
 
 
 def _claim_in_one_transaction(db, pool: Pool, owner: str, note: str):
