@@ -14,6 +14,9 @@ from bearman.models import Baremetal
 from bearman.services.deploy_bulk import nodes_deploy_default
 from bearman.states import DeployStatus, NodeStatus
 
+POLL_SECONDS = 0.1  # how often the milestones are looked for
+PRINT_SECONDS = 1.0  # how often progress is printed
+
 
 class Command(BaseCommand):
     help = (
@@ -71,9 +74,12 @@ class Command(BaseCommand):
 
     def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
         ready_at = installed_at = None
+        printed = started
         while True:
-            time.sleep(1)
-            lab_assign_flavor(flavor=flavor, uuids=uuids)
+            # A fine step: a milestone's time is when it was reached, not the next print.
+            time.sleep(POLL_SECONDS)
+            if ready_at is None:
+                lab_assign_flavor(flavor=flavor, uuids=uuids)
             ready = lab_nodes(uuids).filter(status=NodeStatus.READY).count()
             installed = Baremetal.objects.filter(
                 node__uuid__in=uuids, status=DeployStatus.INSTALLED
@@ -84,6 +90,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"all {len(uuids)} nodes READY after {ready_at:.1f} s")
                 if deploy:
                     asked = time.monotonic()
+                    lab_assign_flavor(flavor=flavor, uuids=uuids)  # any READY since the last
                     report = nodes_deploy_default(nodes=lab_nodes(uuids), actor="lab")
                     self.stdout.write(
                         f"deploying {len(report.deployed)} nodes "
@@ -96,7 +103,9 @@ class Command(BaseCommand):
                 )
             if exit_when_done and ready_at and (installed_at or not deploy):
                 return
-            self.stdout.write(
-                f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
-                f"{installed}/{len(uuids)}, {lab.summary()}"
-            )
+            if time.monotonic() - printed >= PRINT_SECONDS:
+                printed = time.monotonic()
+                self.stdout.write(
+                    f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
+                    f"{installed}/{len(uuids)}, {lab.summary()}"
+                )
