@@ -52,25 +52,25 @@ class DeploymentDetail:
 
 def deployment_profile_claim(*, uuid: str, endpoints: BootEndpoints) -> ProfileClaim:
     """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING."""
-    baremetal = (
-        Baremetal.objects.select_related(
+    try:
+        baremetal = Baremetal.objects.select_related(
             "node", "profile__kernel_artifact", "profile__initrd_artifact"
-        )
-        .filter(node__uuid=uuid)
-        .first()
-    )
-    if baremetal is None:
+        ).get(node__uuid=uuid)
+    except Baremetal.DoesNotExist:
         _require_node(uuid)
-        raise DeploymentNotPending(f"Node {uuid} has no deployment to run.")
+        raise DeploymentNotPending(f"Node {uuid} has no deployment to run.") from None
     if baremetal.status != DeployStatus.DEPLOY_START:
         raise DeploymentNotPending(
             f"Deployment {baremetal.hostname} is {baremetal.get_status_display()}, "
             "not waiting to start."
         )
     token, digest = agent_token_new()
-    with transaction.atomic():
-        baremetal_transition(baremetal=baremetal, to=DeployStatus.DEPLOYING, actor=AGENT)
-        Baremetal.objects.filter(pk=baremetal.pk).update(agent_token_hash=digest)
+    baremetal_transition(
+        baremetal=baremetal,
+        to=DeployStatus.DEPLOYING,
+        actor=AGENT,
+        also={"agent_token_hash": digest},
+    )
     return _claim(baremetal, endpoints, token)
 
 
@@ -118,8 +118,8 @@ def deployment_detail(*, uuid: str, token: str) -> DeploymentDetail:
 def deployment_report_installed(*, uuid: str, token: str) -> Baremetal:
     """The install script succeeded: DEPLOYING → INSTALLED."""
     baremetal = deployment_for_token(uuid=uuid, token=token)
+    # The transition stamps installed_at on `baremetal`; the other marks were read with it.
     baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
-    baremetal.refresh_from_db()
     observe_boot_phases(baremetal)
     return baremetal
 

@@ -34,9 +34,17 @@ def node_transition(*, node: Node, to: NodeStatus | str, actor: str, message: st
 
 
 def baremetal_transition(
-    *, baremetal: Baremetal, to: DeployStatus | str, actor: str, error: str = ""
+    *,
+    baremetal: Baremetal,
+    to: DeployStatus | str,
+    actor: str,
+    error: str = "",
+    also: dict | None = None,
 ) -> Baremetal:
-    """Move a deployment to status `to`, stamping the time (and the error), or raise."""
+    """Move a deployment to status `to`, stamping the time (and the error), or raise.
+
+    `also`: more fields to write with the move, in the same statement.
+    """
     target = DeployStatus(to)
     current = DeployStatus(baremetal.status)
     if not deploy_move_allowed(current, target):
@@ -49,6 +57,7 @@ def baremetal_transition(
     elif target == DeployStatus.DEPLOY_START:
         # A new run: the previous run's error and agent token are void.
         changes |= {"last_error": "", "agent_token_hash": "", "detail_at": None}
+    changes |= also or {}
     with transaction.atomic():
         _claim(Baremetal, baremetal, current, changes)
         for field, value in changes.items():
