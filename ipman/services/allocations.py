@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from ipman.assignment import Assignment
 from ipman.errors import AddressInUse, PoolExhausted, PoolNotFound
 from ipman.models import Allocation, Pool, PoolPurpose
-from ipman.selectors import pool_get, reservation_conflict
+from ipman.selectors import pool_get, pool_ids, reservation_conflict
 from ipman.validators import clean_address, clean_note, clean_owner
 
 from .claims import claim_address
@@ -47,7 +47,7 @@ def ip_allocate_for(
 def ip_release(*, owner: str, pool: Pool | int | str | None = None) -> list[str]:
     """Give back the owner's addresses, in `pool` or in every pool; returns them."""
     owner = clean_owner(owner)
-    held = Allocation.objects.filter(owner=owner)
+    held = Allocation.objects.filter(owner=owner, pool__in=pool_ids())
     if pool is not None:
         held = held.filter(pool=pool_get(pool=pool))
     released = []
