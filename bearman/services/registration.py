@@ -285,8 +285,13 @@ def _registered_event(
 
 def registration_report_failed(*, uuid: str, message: str, agent_address: str) -> Node:
     """The first stage failed before or after Register: node ERROR, and a notice-worthy event."""
+    # A node first seen here is in its agent's zone, as Register would have put it: the
+    # zone is set when a node is made, and its BMC address comes from that zone's pool.
+    zone = availability_zones_for(agent_addresses=[agent_address])[agent_address]
     with transaction.atomic():
-        node, created = Node.objects.get_or_create(uuid=uuid, defaults={"status": NodeStatus.ERROR})
+        node, created = Node.objects.get_or_create(
+            uuid=uuid, defaults={"status": NodeStatus.ERROR, "availability_zone": zone}
+        )
         if not created and node_move_allowed(node.status, NodeStatus.ERROR):
             node_transition(
                 node=node, to=NodeStatus.ERROR, actor=AGENT, message="Registration failed"

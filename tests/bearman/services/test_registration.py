@@ -5,7 +5,11 @@ import pytest
 from bearman.crypto import decrypt_secret
 from bearman.errors import SecretUnreadable
 from bearman.models import Event, EventKind, Node, PowerOperation
-from bearman.services.registration import RegistrationRequest, nodes_register
+from bearman.services.registration import (
+    RegistrationRequest,
+    nodes_register,
+    registration_report_failed,
+)
 from bearman.states import NodeStatus
 from ipman.errors import PoolExhausted
 from ipman.selectors import allocation_list
@@ -64,6 +68,17 @@ def test_the_same_uuid_twice_in_a_batch_is_one_node_answered_alike(ipmi_pool):
     assert (node.facts["nics"][0]["name"], node.serial) == ("eth0", "A")
     assert node.events.filter(kind=EventKind.REGISTERED).count() == 3
     assert node.power_operations.count() == 1
+
+
+def test_a_node_first_seen_failing_is_in_its_agents_zone_and_registers_there(ipmi_pool):
+    make_pool(name="ipmi-default", network="10.40.0.0/24", purpose="ipmi", zone="default")
+    registration_report_failed(uuid=uuid(1), message="no disks", agent_address="10.10.0.9")
+    assert Node.objects.get(uuid=uuid(1)).availability_zone == "az1"
+
+    (answer,) = nodes_register(requests=[request(1)])
+
+    assert answer.bmc.address == "10.20.0.2"  # az1's IPMI pool, not the default zone's
+    assert Node.objects.get(uuid=uuid(1)).status == NodeStatus.REGISTERED
 
 
 def test_registering_again_keeps_address_and_credentials(ipmi_pool):
