@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from statistics import median
@@ -20,7 +21,13 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from support import free_port, on_postgres, scratch_postgres, wait_for  # noqa: E402
+from support import (  # noqa: E402
+    free_port,
+    on_postgres,
+    scratch_postgres,
+    tree_cpu_seconds,
+    wait_for,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -73,6 +80,8 @@ def lab_run(nodes: int, env: dict) -> dict[str, float]:
     services = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=log, stderr=log) for c in commands]
     try:
         wait_for(f"http://127.0.0.1:{web}/healthz")
+        time.sleep(2)  # the worker and gRPC processes finish starting: not the lab's CPU
+        started = [tree_cpu_seconds(service.pid) for service in services]
         output = subprocess.run(
             [
                 sys.executable,
@@ -90,15 +99,22 @@ def lab_run(nodes: int, env: dict) -> dict[str, float]:
             timeout=1800,
             check=True,
         ).stdout
+        bearman = [tree_cpu_seconds(s.pid) - cpu for s, cpu in zip(services, started, strict=True)]
     finally:
         for service in services:
             service.terminate()
         for service in services:
             service.wait(timeout=30)
         log.close()
+    lab_cpu = re.search(r"CPU: the lab ([\d.]+) s, its machines .* ([\d.]+) s", output)
     return {
         "ready": float(re.search(r"nodes READY after ([\d.]+) s", output).group(1)),
         "installed": float(re.search(r"deployments INSTALLED after ([\d.]+) s", output).group(1)),
+        "cpu": dict(
+            zip(("web", "gRPC", "worker"), bearman, strict=True),
+            lab=float(lab_cpu.group(1)),
+            machines=float(lab_cpu.group(2)),
+        ),
     }
 
 
@@ -116,9 +132,12 @@ def main() -> None:
                     env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_lab"))
                 result = lab_run(nodes, env)
             results[nodes].append(result)
+            cpu = result["cpu"]
+            parts = ", ".join(f"{part} {seconds:.1f}" for part, seconds in cpu.items())
             print(
                 f"{nodes:4d} nodes: all READY after {result['ready']:6.1f} s, "
-                f"all INSTALLED after {result['installed']:6.1f} s",
+                f"all INSTALLED after {result['installed']:6.1f} s; CPU s: {parts}; "
+                f"{1000 * sum(cpu.values()) / nodes:.0f} ms a node",
                 flush=True,
             )
     for milestone in ("ready", "installed"):

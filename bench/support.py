@@ -61,3 +61,24 @@ def wait_for(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not come up within {seconds} s")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of process `pid` and its live descendants, with the children they reaped."""
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # the name may hold spaces
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = sum(int(ticks) for ticks in fields[11:15])  # u, s, cu, cs time
+    tree, found = {pid}, True
+    while found:
+        found = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= found
+    return sum(cpu.get(member, 0) for member in tree) / os.sysconf("SC_CLK_TCK")

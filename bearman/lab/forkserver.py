@@ -15,6 +15,7 @@ Protocol, one connection per run over a Unix socket: the lab sends one JSON line
 """
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -55,7 +56,7 @@ def serve(listener: socket.socket) -> None:
     # Out of the collector's sight: a child's collections would otherwise walk (and so
     # copy, page by page) everything imported here.
     heap_freeze_startup()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
+    signal.signal(signal.SIGCHLD, _reap)
     while True:
         if sys.stdin in select.select([listener, sys.stdin], [], [])[0]:
             os.killpg(0, signal.SIGTERM)  # with the runs still going
@@ -66,6 +67,14 @@ def serve(listener: socket.socket) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             _child(connection)  # never returns
         connection.close()
+
+
+def _reap(signum, frame) -> None:
+    # Reaped here rather than by the kernel (SIGCHLD ignored): a reaped run's CPU time then
+    # counts among this server's children's, which the lab reports when it stops.
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
 
 
 def _child(connection: socket.socket) -> None:

@@ -1,4 +1,5 @@
 import logging
+import resource
 import tempfile
 import threading
 import time
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         uuids = [machine.uuid for machine in lab.machines]
         stop = threading.Event()
         watcher = threading.Thread(target=lab.run, kwargs={"stop": stop}, daemon=True)
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), _cpu_seconds(resource.RUSAGE_SELF)
         watcher.start()
         lab.press_power_buttons()
         self.stdout.write(f"Lab: {nodes} machines booting under {lab.root}", ending="\n")
@@ -71,6 +72,13 @@ class Command(BaseCommand):
         finally:
             stop.set()
             watcher.join(30)  # it stops the lab's BMC and agent processes
+            # The machines' processes count once reaped, which stopping the lab does.
+            own = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
+            machines = _cpu_seconds(resource.RUSAGE_CHILDREN)
+            self.stdout.write(
+                f"CPU: the lab {own:.1f} s, its machines (agents, their tools, BMCs) "
+                f"{machines:.1f} s"
+            )
 
     def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
         ready_at = installed_at = None
@@ -109,3 +117,8 @@ class Command(BaseCommand):
                     f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
                     f"{installed}/{len(uuids)}, {lab.summary()}"
                 )
+
+
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime

@@ -4,6 +4,7 @@ exit codes, the run's own environment."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,22 @@ def test_runs_in_parallel_each_write_their_own_log(agents, tmp_path):
         )
     assert codes == [0] * 8
     assert {log.read_text() for log in logs} == {"bearman-cli 0.1.0\n"}
+
+
+def test_finished_runs_are_reaped_and_count_as_the_servers_children(tmp_path):
+    server = AgentForkServer()
+    try:
+        for _ in range(20):
+            assert (
+                server.run(["--version"], env=dict(os.environ), log=tmp_path / "a", timeout=60) == 0
+            )
+        pid = server.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        deadline = time.monotonic() + 10
+        while children.read_text().split() and time.monotonic() < deadline:
+            time.sleep(0.05)  # a run exits just after it has answered its code
+        assert children.read_text().split() == []  # none left, not even a zombie
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(fields[13]) + int(fields[14]) > 0  # the reaped runs' CPU time (ticks)
+    finally:
+        server.stop()
