@@ -16,7 +16,7 @@ from bearman.services.deploy_bulk import nodes_deploy_default
 from bearman.states import DeployStatus, NodeStatus
 
 POLL_SECONDS = 0.1  # how often the milestones are looked for
-PRINT_SECONDS = 1.0  # how often progress is printed
+PRINT_SECONDS = 1.0  # how often progress is printed and new nodes get the lab's flavor
 
 
 class Command(BaseCommand):
@@ -86,8 +86,6 @@ class Command(BaseCommand):
         while True:
             # A fine step: a milestone's time is when it was reached, not the next print.
             time.sleep(POLL_SECONDS)
-            if ready_at is None:
-                lab_assign_flavor(flavor=flavor, uuids=uuids)
             ready = lab_nodes(uuids).filter(status=NodeStatus.READY).count()
             installed = Baremetal.objects.filter(
                 node__uuid__in=uuids, status=DeployStatus.INSTALLED
@@ -98,7 +96,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"all {len(uuids)} nodes READY after {ready_at:.1f} s")
                 if deploy:
                     asked = time.monotonic()
-                    lab_assign_flavor(flavor=flavor, uuids=uuids)  # any READY since the last
+                    lab_assign_flavor(flavor=flavor, uuids=uuids)
                     report = nodes_deploy_default(nodes=lab_nodes(uuids), actor="lab")
                     self.stdout.write(
                         f"deploying {len(report.deployed)} nodes "
@@ -113,6 +111,7 @@ class Command(BaseCommand):
                 return
             if time.monotonic() - printed >= PRINT_SECONDS:
                 printed = time.monotonic()
+                lab_assign_flavor(flavor=flavor, uuids=uuids)
                 self.stdout.write(
                     f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
                     f"{installed}/{len(uuids)}, {lab.summary()}"
