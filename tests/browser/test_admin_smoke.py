@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import IN_CI
 from tests.factories import BaremetalFactory, NodeFactory, sample_facts
@@ -40,6 +41,9 @@ def browser_page(monkeypatch):
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         yield page
         browser.close()
+        # The test's ORM calls ran under Playwright's loop, in a context of their own: close
+        # the connection they opened, or it outlives the test and the test database.
+        connections.close_all()
 
 
 def test_log_in_and_browse_nodes(live_server, django_user_model, browser_page):
