@@ -10,14 +10,13 @@ address space. One algorithm, run the way each database makes it safe and fast:
   the owner and the note. The common case, a new owner and an empty free table, is one
   INSERT that draws from the cursor: nothing to wait for, nothing to retry (an owner that
   holds an address already is found by its ON CONFLICT, and the drawn position goes back
-  to the free table). Otherwise one
-  statement claims the lowest free row nobody else is claiming (FOR UPDATE SKIP LOCKED:
-  concurrent claims take different rows instead of queueing), or draws from the cursor,
-  and inserts; its ON CONFLICT DO NOTHING finds an owner that holds an address (the row
-  goes back) or a free row found taken, instead of failing on them. A claim that meets an
-  address reserved by
-  hand, or whose cursor a settings change retired, tries again; one that loses a race with
-  the same owner gives the address it drew back, so nothing is skipped.
+  to the free table). Otherwise one statement claims the lowest free row nobody else is
+  claiming (FOR UPDATE SKIP LOCKED: concurrent claims take different rows instead of
+  queueing), or draws from the cursor, and inserts; its ON CONFLICT DO NOTHING finds an
+  owner that holds an address (the row goes back) or a free row found taken, instead of
+  failing on them. A claim that meets an address reserved by hand, or whose cursor a
+  settings change retired, tries again; one that loses a race with the same owner gives
+  the address it drew back, so nothing is skipped.
 - SQLite: one writer at a time (IMMEDIATE transactions, bearman/settings/database.py), so
   the same steps as plain queries inside one transaction are just as safe.
 

@@ -83,15 +83,21 @@ class Command(BaseCommand):
     def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
         ready_at = installed_at = None
         printed = started
-        while True:
-            # A fine step: a milestone's time is when it was reached, not the next print.
-            time.sleep(POLL_SECONDS)
-            ready = lab_nodes(uuids).filter(status=NodeStatus.READY).count()
-            installed = Baremetal.objects.filter(
+
+        def ready() -> int:
+            return lab_nodes(uuids).filter(status=NodeStatus.READY).count()
+
+        def installed() -> int:
+            return Baremetal.objects.filter(
                 node__uuid__in=uuids, status=DeployStatus.INSTALLED
             ).count()
+
+        while True:
+            # A fine step: a milestone's time is when it was reached, not the next print.
+            # Each look counts only what the next milestone needs; a print counts both.
+            time.sleep(POLL_SECONDS)
             elapsed = time.monotonic() - started
-            if ready_at is None and ready == len(uuids):
+            if ready_at is None and ready() == len(uuids):
                 ready_at = elapsed
                 self.stdout.write(f"all {len(uuids)} nodes READY after {ready_at:.1f} s")
                 if deploy:
@@ -102,7 +108,7 @@ class Command(BaseCommand):
                         f"deploying {len(report.deployed)} nodes "
                         f"(requested in {time.monotonic() - asked:.1f} s)"
                     )
-            if deploy and installed_at is None and installed == len(uuids):
+            elif deploy and ready_at and installed_at is None and installed() == len(uuids):
                 installed_at = elapsed
                 self.stdout.write(
                     f"all {len(uuids)} deployments INSTALLED after {installed_at:.1f} s"
@@ -113,8 +119,8 @@ class Command(BaseCommand):
                 printed = time.monotonic()
                 lab_assign_flavor(flavor=flavor, uuids=uuids)
                 self.stdout.write(
-                    f"[{elapsed:6.1f} s] READY {ready}/{len(uuids)}, INSTALLED "
-                    f"{installed}/{len(uuids)}, {lab.summary()}"
+                    f"[{elapsed:6.1f} s] READY {ready()}/{len(uuids)}, INSTALLED "
+                    f"{installed()}/{len(uuids)}, {lab.summary()}"
                 )
 
 
