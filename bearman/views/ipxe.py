@@ -37,6 +37,16 @@ def endpoints_for(request) -> BootEndpoints:
     )
 
 
+def reported_mac(uuid: str, value: str) -> str:
+    """The MAC the firmware sent, for the logs only: an odd one must never strand a boot."""
+    try:
+        return normalize_mac(value) if value else ""
+    except ValidationError:
+        # Firmware builds spell ${net0/mac} in their own ways; the script does not need it.
+        logger.warning("iPXE request of %s with an unreadable mac %a", uuid, value[:64])
+        return ""
+
+
 @require_safe
 def boot_entry(request):
     """GET /ipxe/boot.ipxe: the DHCP boot file."""
@@ -48,10 +58,10 @@ def node_script(request, uuid: str):
     """GET /ipxe/<uuid>: what this machine boots now."""
     try:
         uuid = normalize_system_uuid(uuid)
-        mac = normalize_mac(request.GET["mac"]) if request.GET.get("mac") else ""
     except ValidationError as error:
         IPXE_REQUESTS.labels("bad_request").inc()
         return ipxe_problem(error.messages[0], 400)
+    mac = reported_mac(uuid, request.GET.get("mac", ""))
     rendered = read_rendered_script(uuid) if settings.BEARMAN_PUBLIC_URL else None
     if rendered is not None:
         IPXE_REQUESTS.labels("rendered").inc()
