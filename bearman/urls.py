@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from bearman.views import artifacts, health, ipxe
+from bearman.views import artifacts, health, ipxe, ipxe_binaries
 
 admin.site.site_header = "Bearman"
 admin.site.site_title = "Bearman"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("ipxe/boot.ipxe", ipxe.boot_entry, name="ipxe-boot"),
+    path("ipxe/bin/<str:name>", ipxe_binaries.ipxe_binary, name="ipxe-binary"),
     path("ipxe/<str:uuid>", ipxe.node_script, name="ipxe-node"),
     path("artifacts/<str:name>", artifacts.artifact, name="artifact"),
     path("api/v1/ipman/", include("ipman.api.urls")),

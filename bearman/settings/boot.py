@@ -29,6 +29,8 @@ if BEARMAN_IPXE_IDLE_ACTION not in {"local", "poweroff"}:
 
 BEARMAN_IPXE_TEMPLATE_DIR = env_str("BEARMAN_IPXE_TEMPLATE_DIR") or str(BASE_DIR / "ipxe_templates")
 BEARMAN_IPXE_RENDER_DIR = env_str("BEARMAN_IPXE_RENDER_DIR") or str(var_dir() / "ipxe")
+# The iPXE binaries served at /ipxe/bin/ for chainloading (Debian's ipxe package).
+BEARMAN_IPXE_BINARY_DIR = env_str("BEARMAN_IPXE_BINARY_DIR") or "/usr/lib/ipxe"
 
 # Put the enrollment token on the first stage's kernel command line (bearman.token=…),
 # so that images need no baked-in token. Off by default: scripts carry no secrets.
