@@ -6,6 +6,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What the first-stage agent runs (bearman-cli's tests run them for real).
 AGENT_TOOLS := dmidecode ipmitool lldpctl kexec lscpu lsblk
 AGENT_PACKAGES := dmidecode ipmitool lldpd kexec-tools util-linux
+# The network-boot checks: the DHCP servers of deploy/dhcp/ validate its examples, and
+# Debian's iPXE binaries are what /ipxe/bin/ serves. Installing kea-dhcp4-server does
+# not start it in a container (no init); under systemd it starts listening nowhere.
+BOOT_TOOLS := dnsmasq kea-dhcp4
+BOOT_PACKAGES := dnsmasq-base kea-dhcp4-server ipxe
 
 .PHONY: run test lint setup system-deps bench clean proto check-generated
 
@@ -37,6 +42,11 @@ system-deps:
 		command -v $$tool >/dev/null 2>&1 || missing=1; done; [ -z "$$missing" ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(AGENT_PACKAGES) >/dev/null; }
+	@PATH="$$PATH:/usr/sbin:/sbin"; for tool in $(BOOT_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || missing=1; done; \
+		[ -e /usr/lib/ipxe/undionly.kpxe ] || missing=1; [ -z "$$missing" ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BOOT_PACKAGES) >/dev/null; }
 
 ## Set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test: setup system-deps
