@@ -12,7 +12,7 @@ AGENT_PACKAGES := dmidecode ipmitool lldpd kexec-tools util-linux
 BOOT_TOOLS := dnsmasq kea-dhcp4
 BOOT_PACKAGES := dnsmasq-base kea-dhcp4-server ipxe
 
-.PHONY: run test lint setup system-deps bench clean proto check-generated
+.PHONY: run test lint setup system-deps bench clean proto check-generated first-stage
 
 $(BIN)/.installed: pyproject.toml agent/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,20 @@ system-deps:
 		[ -e /usr/lib/ipxe/undionly.kpxe ] || missing=1; [ -z "$$missing" ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BOOT_PACKAGES) >/dev/null; }
+
+## Build the first-stage OS (agent/image/build-first-stage: Debian bookworm, the agent, Debian's
+## kernel; cached: rebuilt when its inputs change) and store it as Bearman's boot artifacts
+## with this site's enrollment token (var/first-stage/; the guest needs 640 MB of RAM or more)
+FIRST_STAGE_TOOLS := mmdebstrap zstd cpio depmod dpkg-deb
+FIRST_STAGE_PACKAGES := mmdebstrap zstd cpio kmod dpkg
+first-stage: setup
+	@PATH="$$PATH:/usr/sbin:/sbin"; for tool in $(FIRST_STAGE_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || missing=1; done; [ -z "$$missing" ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(FIRST_STAGE_PACKAGES) >/dev/null; }
+	$(SUDO) env PYTHON=$(CURDIR)/$(BIN)/python agent/image/build-first-stage
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py first_stage_install
 
 ## Set up and run the whole test suite (DATABASE_URL=postgres://… runs it on PostgreSQL)
 test: setup system-deps
