@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from bearman.errors import TransitionConflict
-from bearman.models import Node, PowerAction
+from bearman.models import Node, OperationState, PowerAction, PowerOperation
 from bearman.states import NodeStatus
 
 from .transitions import node_transition
@@ -39,3 +39,25 @@ def bmc_checks_request(*, node_ids: list[int]) -> None:
         actor=SYSTEM,
         delay_seconds=settings.BEARMAN_BMC_CHECK_DELAY_SECONDS,
     )
+
+
+def bmc_check_failed(*, node_id: int) -> None:
+    """Check again later a registered node whose BMC did not answer, while attempts remain.
+
+    Register answers before the agent has configured the BMC (seen with real ipmitool and
+    ipmi_sim: the first check came while the agent was still setting the user), so one
+    failed check proves nothing yet. Call inside the transaction that recorded the failure.
+    """
+    node = Node.objects.filter(pk=node_id, status=NodeStatus.REGISTERED).first()
+    if node is None:
+        return
+    failed = PowerOperation.objects.filter(
+        node_id=node_id,
+        action=PowerAction.STATUS,
+        requested_by=SYSTEM,
+        state=OperationState.FAILED,
+    )
+    if node.last_registered_at:
+        failed = failed.filter(queued_at__gte=node.last_registered_at)
+    if failed.count() < settings.BEARMAN_BMC_CHECK_ATTEMPTS:
+        bmc_checks_request(node_ids=[node_id])

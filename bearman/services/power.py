@@ -28,10 +28,12 @@ from bearman.models import (
 )
 from bearman.power import BmcError, BmcUnreachable, BootDevice, PowerRequest
 
-from .bmc_check import nodes_mark_bmc_answered
+from .bmc_check import SYSTEM, bmc_check_failed, nodes_mark_bmc_answered
 from .events import event_record
 from .power_drivers import power_driver_for, power_target_for
 from .queueing import task_queue
+
+BMC_CHECK = (SYSTEM, PowerAction.STATUS)  # who asks, and what, to see a BMC answer
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +245,8 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
             _record(operation, state, result or error)
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
+        elif finished and (operation.requested_by, operation.action) == BMC_CHECK:
+            bmc_check_failed(node_id=operation.node_id)
     if not finished:  # someone else finished it first: show what they wrote
         operation.refresh_from_db()
         return operation

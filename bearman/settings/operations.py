@@ -17,5 +17,9 @@ BEARMAN_DEPLOY_DEADLINE_MINUTES = env_int("BEARMAN_DEPLOY_DEADLINE_MINUTES", 60,
 # agent configures the BMC and powers the machine off first, and BMCs take a while to
 # apply a new address.
 BEARMAN_BMC_CHECK_DELAY_SECONDS = env_int("BEARMAN_BMC_CHECK_DELAY_SECONDS", 20)
+# A check that fails is made again (after the same delay) up to this many times in all:
+# Register answers before the agent has configured the BMC, and a slow agent or BMC
+# must not leave the node REGISTERED until someone notices.
+BEARMAN_BMC_CHECK_ATTEMPTS = env_int("BEARMAN_BMC_CHECK_ATTEMPTS", 6, minimum=1)
 # A registered node whose BMC has not answered after this long is flagged.
 BEARMAN_BMC_DEADLINE_MINUTES = env_int("BEARMAN_BMC_DEADLINE_MINUTES", 30, minimum=1)

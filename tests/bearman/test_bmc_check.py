@@ -45,3 +45,24 @@ def test_an_unreadable_bmc_password_fails_the_operation_in_plain_words():
     assert finished.state == "failed"
     assert "cannot be decrypted" in finished.error
     assert Node.objects.get(pk=node.pk).status == NodeStatus.REGISTERED
+
+
+def test_a_failed_check_is_made_again_until_the_attempts_run_out(settings):
+    # Register answers before the agent has set the BMC's user: the first check can come
+    # too early, and the node must not stay REGISTERED because of it.
+    settings.BEARMAN_BMC_CHECK_ATTEMPTS = 3
+    settings.BEARMAN_BMC_CHECK_DELAY_SECONDS = 0
+    node = NodeFactory(bmc_address="127.0.0.1", bmc_port=9, bmc_options={"timeout": 1})
+    operation = power_action_request(node=node, action="status", actor="system")
+    for _ in range(3):
+        power_operation_run(operation_id=operation.pk)
+        operation = node.power_operations.order_by("-pk").first()
+    checks = list(node.power_operations.order_by("pk").values_list("state", flat=True))
+    assert checks == ["failed", "failed", "failed"], "three attempts, then no more"
+
+
+def test_an_operators_failed_status_call_is_not_repeated():
+    node = NodeFactory(bmc_address="127.0.0.1", bmc_port=9, bmc_options={"timeout": 1})
+    operation = power_action_request(node=node, action="status", actor="alice")
+    power_operation_run(operation_id=operation.pk)
+    assert node.power_operations.count() == 1
