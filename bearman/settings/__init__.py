@@ -6,6 +6,7 @@ BEARMAN_ENV=production refuses to start without its secrets and turns on the
 security settings that `manage.py check --deploy` asks for.
 """
 
+import importlib.util
 import secrets
 from pathlib import Path
 
@@ -85,6 +86,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ipman.apps.IpmanConfig",
 ]
+# The labs (lab/: `manage.py lab`) live beside the product, in a checkout; an image or a
+# wheel of Bearman leaves them out.
+if importlib.util.find_spec("lab.apps"):
+    INSTALLED_APPS.append("lab.apps.LabConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,5 +1,7 @@
 import logging
+import os
 import resource
+import signal
 import tempfile
 import threading
 import time
@@ -13,7 +15,12 @@ from bearman.lab.lab import Lab
 from bearman.lab.setup import lab_assign_flavor, lab_nodes, lab_prepare
 from bearman.models import Baremetal
 from bearman.services.deploy_bulk import nodes_deploy_default
+from bearman.settings.environment import var_dir
 from bearman.states import DeployStatus, NodeStatus
+from lab.follow import lab_vm_nodes, vm_lab_follow
+from lab.qemu import Forwards, choose_accel
+from lab.setup import vm_lab_prepare
+from lab.vms import VmLab
 
 POLL_SECONDS = 0.1  # how often the milestones are looked for
 PRINT_SECONDS = 1.0  # how often progress is printed and new nodes get the lab's flavor
@@ -21,14 +28,20 @@ PRINT_SECONDS = 1.0  # how often progress is printed and new nodes get the lab's
 
 class Command(BaseCommand):
     help = (
-        "Start a virtual lab: N simulated servers, each a virtual BMC plus the real "
-        "bearman-cli with stand-in tools, that register, configure their BMC and power off; "
-        "powered on from the admin they deploy. Needs Bearman's web, gRPC and worker "
+        "Start a lab. --vms N: N QEMU virtual machines that boot the real iPXE ROM and the "
+        "first-stage image (make first-stage), each with an ipmi_sim BMC. --nodes N: N "
+        "simulated servers (a virtual BMC plus the real bearman-cli with stand-in tools), "
+        "for scale runs. Either way they register, configure their BMC and power off; "
+        "deployed from the admin they boot their OS. Needs Bearman's web, gRPC and worker "
         "processes running (make run starts them)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--nodes", type=int, default=5)
+        parser.add_argument("--vms", type=int, default=0, help="QEMU machines instead of --nodes")
+        parser.add_argument(
+            "--accel", choices=["auto", "kvm", "tcg"], default="auto", help="(--vms) QEMU's"
+        )
         parser.add_argument(
             "--web-url", default=settings.BEARMAN_PUBLIC_URL or "http://127.0.0.1:8000"
         )
@@ -45,7 +58,16 @@ class Command(BaseCommand):
             help="stop once every node is READY (and INSTALLED with --deploy)",
         )
 
-    def handle(self, *args, nodes, web_url, root, bmc_port, deploy, exit_when_done, **options):
+    def handle(self, *args, vms, accel, **options):
+        # honcho (make run) stops its processes with SIGTERM: stop the machines first.
+        signal.signal(signal.SIGTERM, _interrupt)
+        if vms:
+            return self._vm_lab(
+                vms, accel, options["root"], options["deploy"], options["exit_when_done"]
+            )
+        self._process_lab(**options)
+
+    def _process_lab(self, *, nodes, web_url, root, bmc_port, deploy, exit_when_done, **_):
         if nodes < 1:
             raise CommandError("--nodes must be at least 1")
         logging.getLogger("bearman.lab").setLevel(logging.WARNING)
@@ -79,6 +101,36 @@ class Command(BaseCommand):
                 f"CPU: the lab {own:.1f} s, its machines (agents, their tools, BMCs) "
                 f"{machines:.1f} s"
             )
+
+    def _vm_lab(self, count, accel, root, deploy, exit_when_done):
+        first_stage = var_dir() / "first-stage"
+        flavor = vm_lab_prepare(first_stage_dir=first_stage)
+        lab = VmLab(
+            root=Path(root or var_dir() / "vm-lab"),
+            count=count,
+            forwards=Forwards(
+                http_port=_port(os.environ.get("BEARMAN_WEB_BIND", "127.0.0.1:8000")),
+                grpc_port=_port(settings.BEARMAN_GRPC_BIND),
+            ),
+            accel=choose_accel(first_stage / "vmlinuz", accel, cache=var_dir() / "vm-lab-accel"),
+        )
+        self.stdout.write(f"VM lab: {count} machines ({lab.accel}) under {lab.root}")
+        lab.start()
+        try:
+            # Machines Bearman already knows stay off (a restart of the same rack): an
+            # operator powers them on, or deploys them.
+            known = set(lab_vm_nodes(lab).values_list("uuid", flat=True))
+            for vm in lab.vms:
+                if vm.spec.uuid not in known:
+                    lab.power_on(vm)
+            vm_lab_follow(
+                lab, flavor=flavor, deploy=deploy, exit_when_done=exit_when_done, out=self.stdout
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            lab.stop()
+            self.stdout.write("VM lab stopped; its machines keep their state for the next start")
 
     def _follow(self, lab, flavor, uuids, started, deploy, exit_when_done):
         ready_at = installed_at = None
@@ -127,3 +179,12 @@ class Command(BaseCommand):
 def _cpu_seconds(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _port(bind: str) -> int:
+    """The port of a host:port bind address."""
+    return int(bind.rsplit(":", 1)[1])
