@@ -1,8 +1,9 @@
 """A real `celery worker` process on the test database, and the broker it shares with us.
 
 In CI the broker is Redis (CELERY_BROKER_URL, else redis://127.0.0.1:6379/0) and a
-missing Redis fails the test; elsewhere it is the embedded file-system broker in a
-temporary folder, as `make run` uses it.
+missing Redis fails the test; elsewhere, and in CI's run on the embedded default
+(BEARMAN_TEST_EMBEDDED=true), it is the file-system broker in a temporary folder, as
+`make run` uses it.
 """
 
 import contextlib
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from bearman.celery import app as celery_app
-from tests.conftest import IN_CI
+from tests.conftest import EMBEDDED_RUN, IN_CI
 
 from .helpers import ROOT
 
@@ -29,7 +30,9 @@ CI_REDIS = "redis://127.0.0.1:6379/0"
 
 def broker_url() -> str:
     """Redis from the environment (or CI's default), else '' for the file-system broker."""
-    url = os.environ.get("CELERY_BROKER_URL", "") or (CI_REDIS if IN_CI else "")
+    url = os.environ.get("CELERY_BROKER_URL", "") or (
+        CI_REDIS if IN_CI and not EMBEDDED_RUN else ""
+    )
     if url.startswith("redis"):
         try:
             redis.Redis.from_url(url, socket_timeout=3).ping()
