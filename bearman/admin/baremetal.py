@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from bearman.models import Baremetal
-from bearman.services import baremetal_create, baremetal_delete, baremetal_transition
+from bearman.services import baremetal_create, baremetal_delete, baremetal_update
+from bearman.services.deployments import BAREMETAL_SETTINGS
 
 from .forms import BaremetalAdminForm
 
@@ -41,13 +42,13 @@ class BaremetalAdmin(admin.ModelAdmin):
             )
             obj.pk = created.pk
             return
-        target = obj.status
-        moved = "status" in form.changed_data
-        if moved:
-            obj.status = form.initial["status"]
-        obj.save()
-        if moved:
-            baremetal_transition(baremetal=obj, to=target, actor=actor)
+        # The service compares with what is stored, not with the form's copy.
+        baremetal_update(
+            baremetal=Baremetal.objects.select_related("node").get(pk=obj.pk),
+            actor=actor,
+            status=form.cleaned_data["status"],
+            **{f: form.cleaned_data[f] for f in form.changed_data if f in BAREMETAL_SETTINGS},
+        )
 
     def delete_model(self, request, obj):
         baremetal_delete(baremetal=obj, actor=request.user.get_username())

@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bearman import facts
-from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import Node
-from bearman.services import node_set_bmc_password, node_transition
+from bearman.services import node_delete, node_update
+from bearman.services.nodes import NODE_SETTINGS
 from bearman.validators import mac_search_term
 
 from .deploy import deploy_default_profile
@@ -105,29 +105,23 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
         return super().get_search_results(request, queryset, " ".join(terms))
 
     def save_model(self, request, obj, form, change):
-        actor = request.user.get_username()
-        target = obj.status
-        moved = change and "status" in form.changed_data
-        if moved:
-            obj.status = form.initial["status"]
-        obj.save()
-        if moved:
-            node_transition(node=obj, to=target, actor=actor)
-        if form.cleaned_data.get("new_bmc_password"):
-            node_set_bmc_password(
-                node=obj, password=form.cleaned_data["new_bmc_password"], actor=actor
-            )
-        elif form.cleaned_data.get("clear_bmc_password"):
-            node_set_bmc_password(node=obj, password="", actor=actor)
+        if not change:
+            obj.save()  # typed in by hand; its first boot gets the dynamic script
+        # The service compares with what is stored, not with the form's copy of the node.
+        node_update(
+            node=Node.objects.get(pk=obj.pk),
+            actor=request.user.get_username(),
+            status=form.cleaned_data["status"],
+            bmc_password=bmc_password_of(form.cleaned_data),
+            **{f: form.cleaned_data[f] for f in form.changed_data if f in NODE_SETTINGS},
+        )
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        ipxe_forget_nodes(uuids=[obj.uuid])
+        node_delete(node=obj, actor=request.user.get_username())
 
     def delete_queryset(self, request, queryset):
-        uuids = list(queryset.values_list("uuid", flat=True))
-        super().delete_queryset(request, queryset)
-        ipxe_forget_nodes(uuids=uuids)
+        for node in queryset:
+            node_delete(node=node, actor=request.user.get_username())
 
     @admin.display(description="Deployment", ordering="baremetal__status")
     def deployment_status(self, node):
@@ -179,3 +173,10 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
             html_table(["When", "What", "Who", "Message"], rows, empty=""),
             link,
         )
+
+
+def bmc_password_of(cleaned: dict) -> str | None:
+    """The password the form asks for: a new one, "" to clear it, None to keep it."""
+    if cleaned.get("new_bmc_password"):
+        return cleaned["new_bmc_password"]
+    return "" if cleaned.get("clear_bmc_password") else None

@@ -8,9 +8,9 @@ from .catalog import (
     profile_delete,
     profile_save,
 )
-from .deployments import baremetal_create, baremetal_delete
+from .deployments import baremetal_create, baremetal_delete, baremetal_update
 from .events import event_record
-from .nodes import node_set_bmc_password, node_set_facts, node_update
+from .nodes import node_delete, node_set_bmc_password, node_set_facts, node_update
 from .transitions import baremetal_transition, node_transition
 
 __all__ = [
@@ -19,9 +19,11 @@ __all__ = [
     "baremetal_create",
     "baremetal_delete",
     "baremetal_transition",
+    "baremetal_update",
     "event_record",
     "flavor_delete",
     "flavor_save",
+    "node_delete",
     "node_set_bmc_password",
     "node_set_facts",
     "node_transition",

@@ -21,7 +21,7 @@ def bmc_address_leases(*, zones: dict[str, str]) -> dict[str, Assignment]:
     leases = {}
     for zone, uuids in by_zone.items():
         assignments = ipman_services.ip_allocate_many_for(
-            purpose="ipmi", availability_zone=zone, owners=[f"node/{uuid}/ipmi" for uuid in uuids]
+            purpose="ipmi", availability_zone=zone, owners=[_ipmi_owner(uuid) for uuid in uuids]
         )
         leases.update(zip(uuids, assignments, strict=True))
     return leases
@@ -49,7 +49,7 @@ def service_addresses_lease(*, node: Node) -> list[dict]:
         return []
     interface = "bond0" if flavor.bond_mode != BondMode.NONE else _first_linked_nic(node)
     leases = [
-        ipman_services.ip_allocate(pool=pool, owner=_service_owner(node))
+        ipman_services.ip_allocate(pool=pool, owner=_service_owner(node.uuid))
         for pool in flavor.service_pools
     ]
     return [
@@ -67,11 +67,23 @@ def service_addresses_lease(*, node: Node) -> list[dict]:
 
 def service_addresses_release(*, node: Node) -> list[str]:
     """Give the node's service addresses back to IPman; returns them."""
-    return ipman_services.ip_release(owner=_service_owner(node))
+    return ipman_services.ip_release(owner=_service_owner(node.uuid))
 
 
-def _service_owner(node: Node) -> str:
-    return f"node/{node.uuid}/service"
+def node_addresses_release(*, uuid: str) -> list[str]:
+    """Give back every address a node held, its BMC's and its services'; returns them."""
+    return [
+        *ipman_services.ip_release(owner=_ipmi_owner(uuid)),
+        *ipman_services.ip_release(owner=_service_owner(uuid)),
+    ]
+
+
+def _ipmi_owner(uuid: str) -> str:
+    return f"node/{uuid}/ipmi"
+
+
+def _service_owner(uuid: str) -> str:
+    return f"node/{uuid}/service"
 
 
 def _first_linked_nic(node: Node) -> str:

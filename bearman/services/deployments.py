@@ -1,12 +1,17 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Baremetal, EventKind, Node, Profile
 from bearman.states import DeployStatus
 
 from .addresses import service_addresses_lease, service_addresses_release
 from .events import event_record
+from .transitions import baremetal_transition
+
+# What an operator may change on a deployment besides its status: the node and the profile
+# change only by recreating it.
+BAREMETAL_SETTINGS = frozenset({"hostname", "vlan"})
 
 
 def baremetal_create(
@@ -36,7 +41,6 @@ def baremetal_create(
             actor=actor,
             data={"hostname": hostname, "profile": profile.name, "to": DeployStatus.DEPLOY_START},
         )
-        ipxe_render_on_commit(uuids=[node.uuid])
     return baremetal
 
 
@@ -53,4 +57,52 @@ def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
             actor=actor,
             data={"hostname": baremetal.hostname},
         )
-        ipxe_render_on_commit(uuids=[node.uuid])
+
+
+def baremetal_update(
+    *,
+    baremetal: Baremetal,
+    actor: str,
+    status: DeployStatus | str | None = None,
+    **changes: str | int | None,
+) -> Baremetal:
+    """Change a deployment's hostname, VLAN and status together: all of it, or nothing.
+
+    Records an Event, which re-renders the node's script (the hostname is on its kernel line).
+    """
+    unknown = set(changes) - BAREMETAL_SETTINGS
+    if unknown:
+        raise TypeError(f"baremetal_update cannot change {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        if status is not None and status != baremetal.status:
+            baremetal_transition(baremetal=baremetal, to=status, actor=actor)
+        _apply_changes(baremetal=baremetal, changes=changes, actor=actor)
+    return baremetal
+
+
+def _apply_changes(*, baremetal: Baremetal, changes: dict, actor: str) -> None:
+    changed = {
+        f: (getattr(baremetal, f), v) for f, v in changes.items() if getattr(baremetal, f) != v
+    }
+    if not changed:
+        return
+    for field, (_, new) in changed.items():
+        setattr(baremetal, field, new)
+    try:
+        baremetal.full_clean()
+    except ValidationError:
+        for field, (old, _) in changed.items():
+            setattr(baremetal, field, old)
+        raise
+    baremetal.save(update_fields=[*changed, "updated_at"])
+    described = "; ".join(f"{field} {old} → {new}" for field, (old, new) in changed.items())
+    event_record(
+        node=baremetal.node,
+        kind=EventKind.DEPLOYMENT,
+        message=f"{baremetal.hostname}: settings changed: {described}",
+        actor=actor,
+        data={
+            "hostname": baremetal.hostname,
+            "changes": {field: [str(old), str(new)] for field, (old, new) in changed.items()},
+        },
+    )

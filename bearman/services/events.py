@@ -4,7 +4,13 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
+from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Event, EventKind, Node
+
+# A node's iPXE script depends on its status and its deployment (bearman.ipxe.scripts
+# NodeBootState), and every change to either is recorded as one of these: recording it is
+# where the re-render is asked for, so no writer can record the change and forget the file.
+BOOT_EVENT_KINDS = frozenset({EventKind.NODE_STATUS, EventKind.DEPLOYMENT})
 
 # Many events in one statement (PostgreSQL): one array per column, one element per event.
 INSERT_MANY = f"""
@@ -26,8 +32,13 @@ class EventRecord(NamedTuple):
 def event_record(
     *, node: Node, kind: EventKind, message: str, actor: str, data: dict | None = None
 ) -> Event:
-    """Append one event to the node's log."""
-    return Event.objects.create(node=node, kind=kind, message=message, actor=actor, data=data or {})
+    """Append one event to the node's log; a boot-relevant one re-renders its script on commit."""
+    event = Event.objects.create(
+        node=node, kind=kind, message=message, actor=actor, data=data or {}
+    )
+    if kind in BOOT_EVENT_KINDS:
+        ipxe_render_on_commit(uuids=[node.uuid])
+    return event
 
 
 def events_record_many(*, records: list[EventRecord]) -> None:

@@ -1,11 +1,17 @@
+import logging
+
 from django.db import transaction
 
 from bearman.crypto import encrypt_secret
 from bearman.facts import fact_macs
+from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import EventKind, Node
 
+from .addresses import node_addresses_release
 from .events import event_record
 from .transitions import node_transition
+
+logger = logging.getLogger(__name__)
 
 
 def node_set_bmc_password(*, node: Node, password: str, actor: str) -> Node:
@@ -30,9 +36,13 @@ def node_set_facts(*, node: Node, facts: dict) -> Node:
     return node
 
 
-# What an operator may change on a node besides its status and BMC password.
+# What an operator may change on a node besides its status and BMC password (the identity
+# facts only in the admin: the API leaves them to registration).
 NODE_SETTINGS = frozenset(
     {
+        "serial",
+        "vendor",
+        "product_name",
         "flavor",
         "availability_zone",
         "bmc_driver",
@@ -79,4 +89,20 @@ def _apply_settings(*, node: Node, settings: dict, actor: str) -> None:
         message=f"Settings changed: {described}",
         actor=actor,
         data={"changes": {field: [str(old), str(new)] for field, (old, new) in changes.items()}},
+    )
+
+
+def node_delete(*, node: Node, actor: str) -> None:
+    """Remove a node with its deployment; its addresses go back to IPman, its script goes.
+
+    Its events go with it, so the removal is logged rather than recorded.
+    """
+    uuid = node.uuid
+    with transaction.atomic():
+        node.delete()
+        released = node_addresses_release(uuid=uuid)
+        # Without the file the node's next boot reaches Bearman, which registers it afresh.
+        transaction.on_commit(lambda: ipxe_forget_nodes(uuids=[uuid]), robust=True)
+    logger.info(
+        "Node %s deleted by %s; addresses released: %s", uuid, actor, ", ".join(released) or "none"
     )

@@ -310,5 +310,6 @@ def registration_report_failed(*, uuid: str, message: str, agent_address: str) -
             message=f"Registration failed: {message}",
             ssh_address=agent_address,
         )
+        # A node first seen here made no move, so no event asked for its script.
         ipxe_render_on_commit(uuids=[uuid])
     return node

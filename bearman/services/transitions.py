@@ -1,10 +1,12 @@
-"""The one place that moves a Node or a Baremetal between statuses."""
+"""The one place that moves a Node or a Baremetal between statuses.
+
+The Event each move records re-renders the node's iPXE script (services.events).
+"""
 
 from django.db import transaction
 from django.utils import timezone
 
 from bearman.errors import TransitionConflict, TransitionNotAllowed
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import STATUS_TIMESTAMP_FIELDS, Baremetal, EventKind, Node
 from bearman.states import DeployStatus, NodeStatus, deploy_move_allowed, node_move_allowed
 
@@ -29,7 +31,6 @@ def node_transition(*, node: Node, to: NodeStatus | str, actor: str, message: st
             actor=actor,
             data={"from": current.value, "to": target.value},
         )
-        ipxe_render_on_commit(uuids=[node.uuid])
     return node
 
 
@@ -70,7 +71,6 @@ def baremetal_transition(
             actor=actor,
             data={"from": current.value, "to": target.value, "hostname": baremetal.hostname},
         )
-        ipxe_render_on_commit(uuids=[baremetal.node.uuid])
     return baremetal
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from bearman.models import Baremetal, Event, Node, Profile
+from bearman.models import Baremetal, Event, EventKind, Node, Profile
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, NodeFactory, ProfileFactory
 
@@ -139,7 +139,7 @@ def test_legal_node_status_move_goes_through_the_state_machine(admin_client):
     )
     assert response.status_code == 302
     assert Node.objects.get(pk=node.pk).status == NodeStatus.MAINTENANCE
-    event = node.events.get()
+    event = node.events.get(kind=EventKind.NODE_STATUS)
     assert (event.actor, event.data) == ("admin", {"from": "registered", "to": "maintenance"})
 
 

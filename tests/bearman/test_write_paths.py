@@ -1,0 +1,283 @@
+"""Every way of changing what a node boots leaves the rendered script right and an Event.
+
+Each boot-relevant field (node status, deployment status, hostname, profile, the profile's
+boot fields) is changed through each entry point that can change it: the admin, the REST
+API, and the services the gRPC servicers and Celery tasks call. After each change the file
+nginx serves must be exactly what the dynamic endpoint answers.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bearman.ipxe.rendered import ipxe_render_nodes, read_rendered_script, rendered_script_path
+from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
+from bearman.models import Baremetal, EventKind, Node
+from bearman.services import baremetal_create, node_delete
+from bearman.services.addresses import bmc_address_leases
+from bearman.services.agent_deploy import (
+    deployment_profile_claim,
+    deployment_report_failed,
+    deployment_report_installed,
+)
+from bearman.services.api_tokens import api_token_issue
+from bearman.services.bmc_check import nodes_mark_bmc_answered
+from bearman.services.deadlines import deployments_flag_stuck
+from bearman.states import DeployStatus, NodeStatus
+from ipman.models import Allocation
+from ipman.services import pool_create
+from tests.factories import FlavorFactory, NodeFactory, ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def public_url(settings, tmp_path):
+    """Render-on-write on, into a scratch directory."""
+    settings.BEARMAN_PUBLIC_URL = "http://bearman.example.test:8000"
+    settings.BEARMAN_IPXE_RENDER_DIR = str(tmp_path / "ipxe")
+    settings.ALLOWED_HOSTS = ["*"]
+
+
+def assert_consistent(node: Node) -> str:
+    """The rendered file is what the dynamic endpoint says; returns it."""
+    rendered = read_rendered_script(node.uuid)
+    assert rendered is not None, "no rendered script"
+    assert rendered == node_ipxe_script(uuid=node.uuid, endpoints=BootEndpoints.configured())
+    return rendered
+
+
+def new_event_of(node: Node, seen: set[int], kind: EventKind) -> str:
+    """The message of the one event of `kind` recorded since `seen`; adds it to `seen`."""
+    events = [e for e in node.events.filter(kind=kind) if e.pk not in seen]
+    assert len(events) == 1, [e.message for e in events]
+    seen.add(events[0].pk)
+    return events[0].message
+
+
+def deployed(hostname: str = "web01.example.test", **profile) -> Baremetal:
+    node = NodeFactory(status=NodeStatus.READY)
+    return baremetal_create(
+        node=node, profile=ProfileFactory(**profile), hostname=hostname, actor="test"
+    )
+
+
+def node_form(node: Node, **overrides) -> dict:
+    form = {
+        "serial": node.serial,
+        "vendor": node.vendor,
+        "product_name": node.product_name,
+        "status": node.status,
+        "availability_zone": node.availability_zone,
+        "bmc_driver": node.bmc_driver,
+        "bmc_address": node.bmc_address or "",
+        "bmc_port": node.bmc_port,
+        "bmc_username": node.bmc_username,
+        "bmc_options": "{}",
+    }
+    return {**form, **overrides}
+
+
+def baremetal_form(baremetal: Baremetal, **overrides) -> dict:
+    form = {"status": baremetal.status, "hostname": baremetal.hostname, "vlan": ""}
+    return {**form, **overrides}
+
+
+# The admin
+
+
+def test_admin_hostname_and_vlan_edits_rewrite_the_script(admin_client):
+    baremetal = deployed()
+    node, seen = baremetal.node, set(node_events(baremetal.node))
+    assert "web01.example.test" in assert_consistent(node)
+    url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
+
+    response = admin_client.post(url, baremetal_form(baremetal, hostname="web02.example.test"))
+    assert response.status_code == 302
+    script = assert_consistent(node)
+    assert "web02.example.test" in script and "web01" not in script
+    message = new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert "hostname web01.example.test → web02.example.test" in message
+
+    response = admin_client.post(
+        url, baremetal_form(baremetal, hostname="web02.example.test", vlan="120")
+    )
+    assert response.status_code == 302
+    assert Baremetal.objects.get().vlan == 120
+    assert "vlan None → 120" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert_consistent(node)
+
+
+def test_admin_deployment_status_moves_rewrite_the_script(admin_client):
+    baremetal = deployed()
+    node, seen = baremetal.node, set(node_events(baremetal.node))
+    url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
+    for status in ("unrecoverable_error", "deploy_start"):
+        response = admin_client.post(url, baremetal_form(baremetal, status=status))
+        assert response.status_code == 302
+        assert Baremetal.objects.get().status == status
+        new_event_of(node, seen, EventKind.DEPLOYMENT)
+        assert_consistent(node)
+
+
+def test_admin_node_edit_moves_the_status_through_the_service(admin_client):
+    node = NodeFactory(status=NodeStatus.READY)
+    ipxe_render_nodes(uuids=[node.uuid])
+    url = reverse("admin:bearman_node_change", args=[node.pk])
+
+    response = admin_client.post(url, node_form(node, status="maintenance", serial="SN-NEW"))
+    assert response.status_code == 302
+    assert_consistent(node)
+    assert new_event_of(node, set(), EventKind.NODE_STATUS) == "Ready → Maintenance"
+    # The settings the same form changed are recorded too, which they were not before.
+    assert "serial" in new_event_of(node, set(), EventKind.NOTE)
+    assert Node.objects.get().status == NodeStatus.MAINTENANCE
+
+
+def test_admin_profile_edit_rewrites_every_script_using_it(admin_client):
+    baremetal = deployed(boot_method="ipxe", append="console=ttyS0")
+    form = {
+        "name": baremetal.profile.name,
+        "description": "",
+        "boot_method": "ipxe",
+        "kernel_url": "http://images.example.test/v2/vmlinuz",
+        "kernel_sha256": "",
+        "initrd_url": "",
+        "initrd_sha256": "",
+        "append": "console=ttyS1",
+        "install_script": "",
+    }
+    url = reverse("admin:bearman_profile_change", args=[baremetal.profile.pk])
+    assert admin_client.post(url, form).status_code == 302
+    assert "/v2/vmlinuz console=ttyS1" in assert_consistent(baremetal.node)
+
+
+def test_admin_node_deletion_removes_the_script_and_releases_the_addresses(admin_client):
+    pool_create(name="ipmi-az1", network="10.90.0.0/28", purpose="ipmi", availability_zone="az1")
+    node = NodeFactory()
+    bmc_address_leases(zones={node.uuid: "az1"})
+    ipxe_render_nodes(uuids=[node.uuid])
+    assert Allocation.objects.filter(owner=f"node/{node.uuid}/ipmi").exists()
+
+    url = reverse("admin:bearman_node_delete", args=[node.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Node.objects.exists()
+    assert not rendered_script_path(node.uuid).exists()
+    assert not Allocation.objects.exists()
+
+
+def test_deleting_a_deployed_node_releases_its_service_addresses_too(caplog):
+    pool_create(name="svc-az1", network="10.91.0.0/28", purpose="service", availability_zone="az1")
+    flavor = FlavorFactory(service_pools=["svc-az1"])
+    node = NodeFactory(status=NodeStatus.READY, flavor=flavor)
+    baremetal_create(node=node, profile=flavor.default_profile, hostname="db01", actor="test")
+    assert Allocation.objects.filter(owner=f"node/{node.uuid}/service").exists()
+    assert_consistent(node)
+
+    with caplog.at_level("INFO", logger="bearman.services.nodes"):
+        node_delete(node=node, actor="alice")
+    assert not Node.objects.exists() and not Baremetal.objects.exists()
+    assert not Allocation.objects.exists()
+    assert not rendered_script_path(node.uuid).exists()
+    assert f"Node {node.uuid} deleted by alice" in caplog.text
+
+
+# The REST API (the CLI calls it)
+
+
+@pytest.fixture
+def api(admin_user):
+    _token, key = api_token_issue(user=admin_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_api_node_status_change_rewrites_the_script(api):
+    node = NodeFactory(status=NodeStatus.READY)
+    ipxe_render_nodes(uuids=[node.uuid])
+    response = api.patch(f"/api/v1/nodes/{node.uuid}/", {"status": "maintenance"}, format="json")
+    assert response.status_code == 200, response.content
+    assert_consistent(node)
+    assert new_event_of(node, set(), EventKind.NODE_STATUS) == "Ready → Maintenance"
+
+
+def test_api_deployment_lifecycle_rewrites_the_script(api):
+    node = NodeFactory(status=NodeStatus.READY)
+    profile = ProfileFactory()
+    seen: set[int] = set()
+    response = api.post(
+        "/api/v1/baremetals/",
+        {"node": node.uuid, "profile": profile.name, "hostname": "app01.example.test"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert "app01.example.test" in assert_consistent(node)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+    baremetal = Baremetal.objects.get()
+    claim = deployment_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
+    deployment_report_installed(uuid=node.uuid, token=claim.agent_token)
+    seen |= set(node_events(node))
+    response = api.post(f"/api/v1/baremetals/{baremetal.pk}/redeploy/")
+    assert response.status_code == 200, response.content
+    assert_consistent(node)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+    response = api.post(f"/api/v1/baremetals/{baremetal.pk}/release/")
+    assert response.status_code == 204
+    assert_consistent(node)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+
+def test_api_profile_change_rewrites_every_script_using_it(api):
+    baremetal = deployed(boot_method="ipxe")
+    response = api.patch(
+        f"/api/v1/profiles/{baremetal.profile.name}/",
+        {"append": "console=ttyS2 quiet"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert "console=ttyS2 quiet" in assert_consistent(baremetal.node)
+
+
+# The services behind gRPC (the agent) and Celery (checks and deadlines)
+
+
+def test_agent_and_task_services_rewrite_the_script():
+    node = NodeFactory(status=NodeStatus.REGISTERED)
+    seen: set[int] = set()
+    nodes_mark_bmc_answered(node_ids=[node.pk])  # the BMC check task
+    assert_consistent(node)
+    new_event_of(node, seen, EventKind.NODE_STATUS)
+
+    baremetal_create(node=node, profile=ProfileFactory(), hostname="k01", actor="test")
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    claim = deployment_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
+    assert_consistent(node)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    deployment_report_installed(uuid=node.uuid, token=claim.agent_token)
+    assert_consistent(node)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+
+def test_failure_reports_and_deadlines_rewrite_the_script():
+    failed, stuck = deployed("f01"), deployed("s01")
+    claim = deployment_profile_claim(uuid=failed.node.uuid, endpoints=BootEndpoints.configured())
+    deployment_report_failed(
+        uuid=failed.node.uuid, token=claim.agent_token, message="no disk", agent_address=""
+    )
+    assert Baremetal.objects.get(pk=failed.pk).status == DeployStatus.UNRECOVERABLE_ERROR
+    assert_consistent(failed.node)
+
+    assert deployments_flag_stuck(now=timezone.now() + timedelta(days=1)) == 1
+    assert Baremetal.objects.get(pk=stuck.pk).status == DeployStatus.UNRECOVERABLE_ERROR
+    assert_consistent(stuck.node)
+    assert "stuck" in stuck.node.events.filter(kind=EventKind.DEPLOYMENT).first().message
+
+
+def node_events(node: Node) -> list[int]:
+    return list(node.events.values_list("pk", flat=True))
