@@ -88,6 +88,7 @@ lint: setup check-generated
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 PROTOS := $(wildcard protos/bearman/v1/*.proto)
 # The generated modules live in the agent's package, importable as bearman_agent.wire.bearman.v1

@@ -78,7 +78,7 @@ def run(args, var: Path) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bearman.power import virtual_bmc
+    from lab import virtual_bmc
     from tests.bearman.power.helpers import free_port_range
 
     call_command("migrate", verbosity=0)
@@ -118,7 +118,7 @@ def target(port: int):
 
 
 def register(ports: list[int]) -> None:
-    from bearman.services.virtual_bmcs import virtual_bmc_nodes_register
+    from lab.virtual_bmcs import virtual_bmc_nodes_register
 
     virtual_bmc_nodes_register(
         address="127.0.0.1", ports=ports, username=USER, password=PASSWORD, actor="bench"

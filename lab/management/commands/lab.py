@@ -11,13 +11,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bearman.heap import heap_freeze_startup
-from bearman.lab.lab import Lab
-from bearman.lab.setup import lab_assign_flavor, lab_nodes, lab_prepare
 from bearman.models import Baremetal
 from bearman.services.deploy_bulk import nodes_deploy_default
 from bearman.settings.environment import var_dir
 from bearman.states import DeployStatus, NodeStatus
 from lab.follow import lab_vm_nodes, vm_lab_follow
+from lab.process.lab import Lab
+from lab.process.setup import lab_assign_flavor, lab_nodes, lab_prepare
 from lab.qemu import Forwards, choose_accel
 from lab.setup import vm_lab_prepare
 from lab.vms import VmLab
@@ -70,7 +70,7 @@ class Command(BaseCommand):
     def _process_lab(self, *, nodes, web_url, root, bmc_port, deploy, exit_when_done, **_):
         if nodes < 1:
             raise CommandError("--nodes must be at least 1")
-        logging.getLogger("bearman.lab").setLevel(logging.WARNING)
+        logging.getLogger("lab.process").setLevel(logging.WARNING)
         heap_freeze_startup()
         flavor = lab_prepare()
         lab = Lab(

@@ -31,7 +31,7 @@ def free_port_range(count: int, kind=socket.SOCK_DGRAM) -> int:
     """The first of `count` consecutive ports that are free now on 127.0.0.1.
 
     Below the kernel's ephemeral range (32768 and up): a BMC process opens a client
-    socket of its own first (pyghmi_compat, 8), and an ephemeral port it is given inside
+    socket of its own first (lab.pyghmi_server, 8), and an ephemeral port it is given inside
     the range would take one of its BMCs' ports.
     """
     for _ in range(200):
@@ -52,9 +52,9 @@ def _bindable(port: int, kind) -> bool:
 
 @contextlib.contextmanager
 def virtual_bmcs(count: int = 1, *, base_port: int | None = None, timeout: float = 60):
-    """Run `python -m bearman.power.virtual_bmc`; yields its first port."""
+    """Run `python -m lab.virtual_bmc`; yields its first port."""
     base_port = base_port or free_port_range(count)
-    command = [sys.executable, "-m", "bearman.power.virtual_bmc", "--count", str(count)]
+    command = [sys.executable, "-m", "lab.virtual_bmc", "--count", str(count)]
     command += ["--base-port", str(base_port), "--username", USER, "--password", PASSWORD]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

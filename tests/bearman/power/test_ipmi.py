@@ -21,7 +21,7 @@ from bearman.power import (
     PowerRequest,
 )
 from bearman.power.ipmi import IpmiPowerDriver
-from bearman.power.pyghmi_compat import MAX_SOCKETS_PER_PROCESS
+from lab.pyghmi_server import MAX_SOCKETS_PER_PROCESS
 
 from .helpers import (
     PASSWORD,
@@ -77,7 +77,7 @@ def test_next_boot_device(bmc_port, device, shown):
 
 @pytest.mark.parametrize("suite", [3, 17])
 def test_both_cipher_suites_reach_a_suite_3_bmc(bmc_port, suite):
-    # Suite 17 is refused by the BMC (pyghmi_compat, 1) and the client falls back to 3.
+    # Suite 17 is refused by the BMC (lab.pyghmi_server, 1) and the client falls back to 3.
     assert DRIVER.get_power_state(target(bmc_port + 3, cipher_suite=suite)) == MachinePower.OFF
 
 
@@ -98,7 +98,7 @@ def test_unknown_user_is_refused_at_once(bmc_port):
     start = time.monotonic()
     with pytest.raises(BmcAuthenticationFailed, match="user nobody"):
         DRIVER.get_power_state(target(bmc_port, user="nobody"))
-    assert time.monotonic() - start < 2  # pyghmi_compat, 2: no waiting for retries
+    assert time.monotonic() - start < 2  # lab.pyghmi_server, 2: no waiting for retries
 
 
 def test_nothing_listening_fails_within_a_bounded_time():
@@ -111,7 +111,7 @@ def test_nothing_listening_fails_within_a_bounded_time():
 
 
 def test_more_bmcs_than_one_process_can_select_on():
-    # pyghmi_compat, 5: over MAX_SOCKETS_PER_PROCESS the BMCs spread over processes.
+    # lab.pyghmi_server, 5: over MAX_SOCKETS_PER_PROCESS the BMCs spread over processes.
     count = MAX_SOCKETS_PER_PROCESS + 20
     with virtual_bmcs(count) as base_port:
         for port in (base_port, base_port + count - 1):
@@ -120,7 +120,7 @@ def test_more_bmcs_than_one_process_can_select_on():
 
 LATE_BMC = """
 import sys, threading, time
-from bearman.power.virtual_bmc import VirtualBmc
+from lab.virtual_bmc import VirtualBmc
 from pyghmi.ipmi.private import session
 port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 VirtualBmc(address="127.0.0.2", port=port, username=user, password=password)
@@ -151,7 +151,7 @@ def bmcs_of_script(script: str):
 
 
 def test_a_bmc_added_while_the_loop_waits_answers_at_once():
-    # pyghmi_compat, 8: the first BMC is on 127.0.0.2, where the I/O thread's wake-ups
+    # lab.pyghmi_server, 8: the first BMC is on 127.0.0.2, where the I/O thread's wake-ups
     # never arrived, so a BMC bound later stayed deaf until the first one got a packet.
     with bmcs_of_script(LATE_BMC) as port:
         start = time.monotonic()
@@ -175,7 +175,7 @@ def test_calls_one_after_another_never_wait_for_a_retry():
 
 SHARED_PORT_BMCS = """
 import sys, time
-from bearman.power.virtual_bmc import VirtualBmc
+from lab.virtual_bmc import VirtualBmc
 from pyghmi.ipmi.private import session
 port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 for address in ("127.0.0.2", "127.0.0.3"):
@@ -192,7 +192,7 @@ def shared_port_target(address, port, **options):
 
 
 def test_bmcs_sharing_a_port_on_different_addresses_each_answer_their_own_sessions():
-    # pyghmi_compat, 11: the server filed sessions by (client address, port), so a login to
+    # lab.pyghmi_server, 11: the server filed sessions by (client address, port), so a login to
     # the second BMC from the client's socket went to the first one's stale session and
     # waited for a retry (0.5 to 1 s); sessions to both at once took each other's packets.
     with bmcs_of_script(SHARED_PORT_BMCS) as port:

@@ -1,4 +1,4 @@
-"""The virtual lab: simulated servers that boot, register and deploy through Bearman.
+"""The process lab: simulated servers that boot, register and deploy through Bearman.
 
 Each lab machine is a directory of state, a virtual BMC and a set of stand-in tools
 (dmidecode, ipmitool, lldpctl, poweroff, kexec, …) on the PATH of the real

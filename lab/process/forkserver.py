@@ -33,7 +33,7 @@ from pathlib import Path
 from bearman.heap import heap_freeze_startup
 
 AGENT = "bearman_agent"
-PROJECT = Path(__file__).resolve().parents[2]  # where `-m bearman.lab.forkserver` is found
+PROJECT = Path(__file__).resolve().parents[2]  # where `-m lab.process.forkserver` is found
 # What a run imports on first use rather than with the agent's modules: grpc's channel
 # machinery (grpc.insecure_channel) and the IDNA codec (the first getaddrinfo of a
 # name). Left to the children, they took some 40 % of the Python time of each run.

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from bearman.power import virtual_bmc
-from bearman.services.virtual_bmcs import virtual_bmc_nodes_register
+from lab import virtual_bmc
+from lab.virtual_bmcs import virtual_bmc_nodes_register
 
 
 class Command(BaseCommand):

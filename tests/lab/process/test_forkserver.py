@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bearman.lab.forkserver import AgentForkServer
+from lab.process.forkserver import AgentForkServer
 
 CLI = Path(sys.executable).parent / "bearman-cli"
 

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bearman.lab.bmc import LabBmcs
-from bearman.lab.boot import boot
-from bearman.lab.forkserver import AgentForkServer
-from bearman.lab.machine import LabMachine
-from bearman.lab.standin import install_standins
+from lab.process.bmc import LabBmcs
+from lab.process.boot import boot
+from lab.process.forkserver import AgentForkServer
+from lab.process.machine import LabMachine
+from lab.process.standin import install_standins
 
-log = logging.getLogger("bearman.lab")
+log = logging.getLogger("lab.process")
 
 
 @dataclass

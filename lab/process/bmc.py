@@ -15,10 +15,10 @@ from pathlib import Path
 
 from pyghmi.ipmi.private import session as ipmisession
 
-from bearman.lab.machine import LabMachine
-from bearman.power.virtual_bmc import IPMI_NOT_IN_PRESENT_STATE, VirtualBmc
+from lab.process.machine import LabMachine
+from lab.virtual_bmc import IPMI_NOT_IN_PRESENT_STATE, VirtualBmc
 
-log = logging.getLogger("bearman.lab")
+log = logging.getLogger("lab.process")
 
 # How often the BMC process looks for newly configured BMCs (also its I/O wait).
 LOOK_SECONDS = 0.3

@@ -8,11 +8,11 @@ import time
 import pytest
 from django.urls import reverse
 
-from bearman.lab.lab import Lab
-from bearman.lab.setup import ZONE, lab_assign_flavor, lab_nodes, lab_prepare
 from bearman.models import Baremetal
 from bearman.states import DeployStatus, NodeStatus
 from ipman.services import pool_create
+from lab.process.lab import Lab
+from lab.process.setup import ZONE, lab_assign_flavor, lab_nodes, lab_prepare
 from tests.bearman.grpc.conftest import ENROLLMENT, start_server, stop_server
 from tests.bearman.power.worker import celery_worker, shared_broker
 

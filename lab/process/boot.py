@@ -5,8 +5,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bearman.lab.forkserver import AgentForkServer
-from bearman.lab.machine import LabMachine
+from lab.process.forkserver import AgentForkServer
+from lab.process.machine import LabMachine
 
 KERNEL_ARGUMENTS_TO_DROP = {"initrd=initrd", "||", "goto", "failed"}
 

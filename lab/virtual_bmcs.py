@@ -3,11 +3,10 @@
 from django.db import transaction
 
 from bearman.models import BmcDriver, Node
-from bearman.power.virtual_bmc import machine_uuid
+from bearman.services.nodes import node_set_bmc_password
+from lab.virtual_bmc import machine_uuid
 
-from .nodes import node_set_bmc_password
-
-# Our virtual BMCs speak cipher suite 3 only (bearman.power.pyghmi_compat, 1): asking for
+# Our virtual BMCs speak cipher suite 3 only (lab.pyghmi_server, 1): asking for
 # it straight away saves the refused suite-17 exchange at every login.
 VIRTUAL_BMC_OPTIONS = {"cipher_suite": 3}
 

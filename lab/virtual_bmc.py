@@ -1,9 +1,9 @@
 """Virtual BMCs: IPMI v2.0 (lanplus) servers on 127.0.0.1 for development, tests and demos.
 
 Each one answers on its own UDP port with its own in-memory machine: power state and
-next boot device. Run `python -m bearman.power.virtual_bmc --count 10 --base-port 6230`
+next boot device. Run `python -m lab.virtual_bmc --count 10 --base-port 6230`
 (or `manage.py virtual_bmcs`, which can also register matching nodes). Counts above
-`MAX_SOCKETS_PER_PROCESS` are served by several processes (see pyghmi_compat, item 5).
+`MAX_SOCKETS_PER_PROCESS` are served by several processes (see lab.pyghmi_server, item 5).
 """
 
 import argparse
@@ -12,7 +12,7 @@ import signal
 import sys
 import uuid
 
-from .pyghmi_compat import MAX_SOCKETS_PER_PROCESS, CompatBmc
+from lab.pyghmi_server import MAX_SOCKETS_PER_PROCESS, CompatBmc
 
 # pyghmi's names for what the IPMI boot flags select.
 BOOT_DEVICES = {"network", "hd", "default"}
