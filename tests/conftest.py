@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 
@@ -20,6 +21,22 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "CI=true needs DATABASE_URL pointing at PostgreSQL (or BEARMAN_TEST_EMBEDDED=true)"
         )
+
+
+def require(condition: bool, message: str) -> None:
+    """Go on when `condition` holds; else skip, or fail in CI, which must have everything."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_tool(name: str, hint: str = "make system-deps installs it") -> str:
+    """The tool's path (sbin directories included); a missing one skips, or fails in CI."""
+    path = shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/local/sbin:/usr/sbin:/sbin")
+    require(path is not None, f"{name} is not installed ({hint})")
+    return path
 
 
 @pytest.fixture(autouse=True)

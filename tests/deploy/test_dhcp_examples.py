@@ -5,26 +5,15 @@ installs dnsmasq-base and kea-dhcp4-server)."""
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import require_tool
 
 DHCP = Path(__file__).resolve().parents[2] / "deploy" / "dhcp"
 BEARMAN = "http://192.0.2.10"
-
-
-def require_tool(name: str) -> str:
-    path = shutil.which(name, path="/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin")
-    if path is None:
-        message = f"{name} is not installed (make system-deps installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def check(*command: str) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bearman.views.ipxe_binaries import IPXE_BINARIES
-from tests.conftest import IN_CI
+from tests.conftest import require
 
 DEBIAN_IPXE = Path("/usr/lib/ipxe")
 
@@ -16,11 +16,10 @@ def body_of(response) -> bytes:
 
 @pytest.fixture
 def debian_ipxe(settings):
-    if not (DEBIAN_IPXE / "undionly.kpxe").exists():
-        message = "Debian's ipxe package is not installed (make system-deps installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(
+        (DEBIAN_IPXE / "undionly.kpxe").exists(),
+        "Debian's ipxe package is not installed (make system-deps installs it)",
+    )
     settings.BEARMAN_IPXE_BINARY_DIR = str(DEBIAN_IPXE)
     return DEBIAN_IPXE
 

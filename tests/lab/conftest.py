@@ -12,18 +12,10 @@ from pathlib import Path
 import pytest
 
 from bearman.settings.environment import var_dir
-from tests.conftest import IN_CI
+from tests.conftest import require
 
 TOOLS = ("qemu-system-x86_64", "qemu-img", "ipmi_sim", "ipmitool", "socat", "busybox")
 IPXE_ROM = Path("/usr/lib/ipxe/qemu/efi-e1000.rom")  # what QEMU's e1000 boots
-
-
-def require(condition: bool, message: str) -> None:
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
