@@ -6,7 +6,7 @@ from bearman.models import Baremetal, EventKind, Node, Profile
 from bearman.states import DeployStatus
 
 from .addresses import service_addresses_lease, service_addresses_release
-from .events import event_record
+from .events import FieldChanges, event_record
 from .transitions import baremetal_transition
 
 # What an operator may change on a deployment besides its status: the node and the profile
@@ -81,28 +81,20 @@ def baremetal_update(
 
 
 def _apply_changes(*, baremetal: Baremetal, changes: dict, actor: str) -> None:
-    changed = {
-        f: (getattr(baremetal, f), v) for f, v in changes.items() if getattr(baremetal, f) != v
-    }
+    changed = FieldChanges.between(baremetal, changes)
     if not changed:
         return
-    for field, (_, new) in changed.items():
-        setattr(baremetal, field, new)
+    changed.apply(baremetal)
     try:
         baremetal.full_clean()
     except ValidationError:
-        for field, (old, _) in changed.items():
-            setattr(baremetal, field, old)
+        changed.apply(baremetal, to="old")
         raise
     baremetal.save(update_fields=[*changed, "updated_at"])
-    described = "; ".join(f"{field} {old} → {new}" for field, (old, new) in changed.items())
     event_record(
         node=baremetal.node,
         kind=EventKind.DEPLOYMENT,
-        message=f"{baremetal.hostname}: settings changed: {described}",
+        message=f"{baremetal.hostname}: settings changed: {changed.described()}",
         actor=actor,
-        data={
-            "hostname": baremetal.hostname,
-            "changes": {field: [str(old), str(new)] for field, (old, new) in changed.items()},
-        },
+        data={"hostname": baremetal.hostname, "changes": changed.as_data()},
     )

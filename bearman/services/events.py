@@ -62,3 +62,26 @@ def events_record_many(*, records: list[EventRecord]) -> None:
                 [json.dumps(d) for d in data],
             ],
         )
+
+
+class FieldChanges(dict):
+    """field → (old, new) of the values that differ from what an object holds."""
+
+    @classmethod
+    def between(cls, instance, values: dict) -> "FieldChanges":
+        return cls(
+            (field, (getattr(instance, field), new))
+            for field, new in values.items()
+            if getattr(instance, field) != new
+        )
+
+    def apply(self, instance, *, to: str = "new") -> None:
+        """Set the new values on `instance` (or put the old ones back, to="old")."""
+        for field, (old, new) in self.items():
+            setattr(instance, field, new if to == "new" else old)
+
+    def described(self) -> str:
+        return "; ".join(f"{field} {old} → {new}" for field, (old, new) in self.items())
+
+    def as_data(self) -> dict:
+        return {field: [str(old), str(new)] for field, (old, new) in self.items()}

@@ -8,7 +8,7 @@ from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import EventKind, Node
 
 from .addresses import node_addresses_release
-from .events import event_record
+from .events import FieldChanges, event_record
 from .transitions import node_transition
 
 logger = logging.getLogger(__name__)
@@ -76,19 +76,17 @@ def node_update(
 
 
 def _apply_settings(*, node: Node, settings: dict, actor: str) -> None:
-    changes = {f: (getattr(node, f), v) for f, v in settings.items() if getattr(node, f) != v}
+    changes = FieldChanges.between(node, settings)
     if not changes:
         return
-    for field, (_, new) in changes.items():
-        setattr(node, field, new)
+    changes.apply(node)
     node.save(update_fields=[*changes, "updated_at"])
-    described = "; ".join(f"{field} {old} → {new}" for field, (old, new) in changes.items())
     event_record(
         node=node,
         kind=EventKind.NOTE,
-        message=f"Settings changed: {described}",
+        message=f"Settings changed: {changes.described()}",
         actor=actor,
-        data={"changes": {field: [str(old), str(new)] for field, (old, new) in changes.items()}},
+        data={"changes": changes.as_data()},
     )
 
 
