@@ -47,3 +47,7 @@ class PowerOperationInFlight(BearmanError):
 
 class PowerNotConfigured(BearmanError):
     """The node has no BMC address (or user) to send a power request to."""
+
+
+class BmcChangeNotAllowed(BearmanError):
+    """Moving a node's BMC (address, port, driver, TLS check) needs the power permission."""

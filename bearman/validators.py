@@ -5,7 +5,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 
-from bearman.power.base import TARGET_OPTIONS
+from bearman.power.options import option_problems
 
 # Boards with an unset SMBIOS UUID report one of these; they are not identities.
 PLACEHOLDER_UUIDS = frozenset(
@@ -94,11 +94,10 @@ def validate_sha256(value: str) -> None:
 
 
 def validate_bmc_options(value) -> None:
-    """Driver options: a JSON object whose keys the power drivers know."""
-    if not isinstance(value, dict):
-        raise ValidationError('BMC options are a JSON object, e.g. {"cipher_suite": 3}.')
-    unknown = sorted(set(value) - set(TARGET_OPTIONS))
-    if unknown:
-        raise ValidationError(
-            f"Unknown BMC option {', '.join(unknown)}; known: {', '.join(TARGET_OPTIONS)}."
-        )
+    """Driver options: a JSON object of options some power driver knows, each of its type.
+
+    Which driver takes which option is checked with the driver (bearman.services.nodes).
+    """
+    problems = option_problems(value)
+    if problems:
+        raise ValidationError(problems)

@@ -1,6 +1,7 @@
 from django import forms
 
 from bearman.models import Baremetal, BootArtifact, Node, Profile
+from bearman.services.nodes import NODE_SETTINGS, bmc_endpoint_changes, bmc_options_problems
 from bearman.states import (
     DEPLOY_TRANSITIONS,
     NODE_TRANSITIONS,
@@ -37,6 +38,8 @@ class NodeAdminForm(forms.ModelForm):
         "shown.",
     )
     clear_bmc_password = forms.BooleanField(label="Clear BMC password", required=False)
+    # Set by the admin from the user's power permission (NodeAdmin.get_form).
+    may_operate_power = False
 
     class Meta:
         model = Node
@@ -60,7 +63,22 @@ class NodeAdminForm(forms.ModelForm):
         if cleaned.get("new_bmc_password") and cleaned.get("clear_bmc_password"):
             raise forms.ValidationError("Either set a new BMC password or clear it, not both.")
         check_status_move(self, NodeStatus, NODE_TRANSITIONS)
+        self._check_bmc(cleaned)
         return cleaned
+
+    def _check_bmc(self, cleaned: dict) -> None:
+        """The service's BMC rules as field errors, before anything is saved."""
+        changed = {f: cleaned[f] for f in self.changed_data if f in NODE_SETTINGS and f in cleaned}
+        for problem in bmc_options_problems(node=self.instance, settings=changed):
+            self.add_error("bmc_options", problem)
+        if self.may_operate_power or not self.instance.pk:
+            return  # a new node has no stored password to send anywhere
+        for name in bmc_endpoint_changes(node=self.instance, settings=changed):
+            self.add_error(
+                name.partition(".")[0],
+                "Changing this needs the power permission (Can operate node power): it "
+                "decides where the node's BMC password is sent.",
+            )
 
 
 class BaremetalAdminForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from bearman.validators import mac_search_term
 from .deploy import deploy_default_profile
 from .display import html_table
 from .forms import NodeAdminForm
+from .node_trust import accept_discovered, arm_reregistration
 from .power import NodePowerMixin
 
 RECENT_EVENTS = 50
@@ -19,7 +20,12 @@ RECENT_EVENTS = 50
 @admin.register(Node)
 class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
     form = NodeAdminForm
-    actions = [*NodePowerMixin.actions, deploy_default_profile]
+    actions = [
+        *NodePowerMixin.actions,
+        deploy_default_profile,
+        accept_discovered,
+        arm_reregistration,
+    ]
     list_display = (
         "uuid",
         "serial",
@@ -95,6 +101,12 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
     def has_add_baremetal_permission(self, request):
         return request.user.has_perm("bearman.add_baremetal")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Moving the BMC decides where its password goes: the form refuses it without this.
+        form.may_operate_power = request.user.has_perm("bearman.operate_power")
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         # The UUID is the node's identity: typed once, never edited.
         return ("uuid", *self.readonly_fields) if obj else self.readonly_fields
@@ -111,6 +123,7 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
         node_update(
             node=Node.objects.get(pk=obj.pk),
             actor=request.user.get_username(),
+            may_operate_power=form.may_operate_power,
             status=form.cleaned_data["status"],
             bmc_password=bmc_password_of(form.cleaned_data),
             **{f: form.cleaned_data[f] for f in form.changed_data if f in NODE_SETTINGS},

@@ -19,6 +19,7 @@ from bearman import errors
 from ipman import errors as ipman_errors
 
 STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
+    (errors.BmcChangeNotAllowed, status.HTTP_403_FORBIDDEN, "permission_denied"),
     (errors.NodeNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
     (errors.TransitionNotAllowed, status.HTTP_409_CONFLICT, "transition_not_allowed"),
     (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),

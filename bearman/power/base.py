@@ -131,13 +131,3 @@ def wait_for_power(
             )
         time.sleep(interval)
     return state
-
-
-# Every option a BmcTarget may carry, for validation and help texts.
-TARGET_OPTIONS = {
-    "timeout": "seconds the BMC has to answer",
-    "power_wait": "seconds the machine has to reach the asked power state",
-    "cipher_suite": "IPMI cipher suite: 17 (falls back to 3) or 3",
-    "system_id": "Redfish ComputerSystem Id (default: the only one)",
-    "verify_tls": "Redfish: true, false or the path of a CA bundle",
-}

@@ -12,8 +12,9 @@ REST_FRAMEWORK = {
         # The browsable API and the Swagger page, for someone logged in to the admin.
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # JSON in: form encodings turn "" into null and cannot say what JSON can.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON in: form encodings turn "" into null and cannot say what JSON can. Nesting is
+    # bounded: a deep body would otherwise exhaust Python's recursion (a 500).
+    "DEFAULT_PARSER_CLASSES": ["bearman.api.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["bearman.api.permissions.ModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "bearman.api.pagination.PageNumberPagination",

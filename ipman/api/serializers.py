@@ -9,8 +9,10 @@ from ipman.models import Allocation, Pool
 from ipman.selectors import pool_get, pool_usage
 from ipman.validators import NOTE_MAX_LENGTH, OWNER_MAX_LENGTH, validate_owner
 
+from .json_types import JsonTypesMixin
 
-class PoolSerializer(serializers.ModelSerializer):
+
+class PoolSerializer(JsonTypesMixin, serializers.ModelSerializer):
     reserved = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
@@ -69,7 +71,7 @@ class AssignmentSerializer(serializers.Serializer):
     vlan = serializers.IntegerField(allow_null=True)
 
 
-class OwnerSerializer(serializers.Serializer):
+class OwnerSerializer(JsonTypesMixin, serializers.Serializer):
     owner = serializers.CharField(
         max_length=OWNER_MAX_LENGTH,
         validators=[validate_owner],

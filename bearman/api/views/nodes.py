@@ -48,6 +48,7 @@ class NodeViewSet(
         serializer.instance = node_update(
             node=serializer.instance,
             actor=self.request.user.get_username(),
+            may_operate_power=self.request.user.has_perm("bearman.operate_power"),
             **serializer.validated_data,
         )
 

@@ -1,0 +1,29 @@
+"""Request checks that hold for every page: the admin's lists, the API, the rest."""
+
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from bearman.api.errors import error_body
+
+NUL_MESSAGE = "The query string contains a NUL character (%00), which no filter or search takes."
+
+
+class RefuseNulInQueryMiddleware:
+    """A 400 for a query string with a NUL character, before any view sees it.
+
+    PostgreSQL refuses NUL in text, so a `?vendor=%00` on an admin list (or any filter or
+    search) would otherwise end in a 500. One check here covers every list there is.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in "".join(values) for key, values in request.GET.lists()):
+            return _bad_request(request)
+        return self.get_response(request)
+
+
+def _bad_request(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("invalid", NUL_MESSAGE), status=400)
+    return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
