@@ -51,3 +51,19 @@ class PowerNotConfigured(BearmanError):
 
 class BmcChangeNotAllowed(BearmanError):
     """Moving a node's BMC (address, port, driver, TLS check) needs the power permission."""
+
+
+class RegistrationRefused(BearmanError):
+    """A known node registered again, past registration and without an operator's arming."""
+
+
+class RegistrationThrottled(BearmanError):
+    """Too many new nodes registered lately, from this source or from everyone: retry later."""
+
+
+class NodeAwaitingAcceptance(BearmanError):
+    """The node was discovered in approval mode and no operator has accepted it yet."""
+
+
+class DeploymentClaimed(BearmanError):
+    """Another caller already claimed this deployment with GetProfile."""

@@ -22,6 +22,8 @@ class LabeledEnum(enum.StrEnum):
 
 
 class NodeStatus(LabeledEnum):
+    # approval mode: a new machine waits here, without a BMC address, for an operator
+    DISCOVERED = "discovered", "Discovered"
     REGISTERED = "registered", "Registered"  # the agent registered; BMC not yet confirmed
     READY = "ready", "Ready"  # BMC answers; the node can be deployed
     MAINTENANCE = "maintenance", "Maintenance"  # taken out of service by an operator
@@ -37,6 +39,10 @@ class DeployStatus(LabeledEnum):
 
 
 NODE_TRANSITIONS: dict[NodeStatus, frozenset[NodeStatus]] = {
+    # Accepted by an operator (then it registers and gets its BMC), or turned away.
+    NodeStatus.DISCOVERED: frozenset(
+        {NodeStatus.REGISTERED, NodeStatus.MAINTENANCE, NodeStatus.RETIRED}
+    ),
     NodeStatus.REGISTERED: frozenset(
         {NodeStatus.READY, NodeStatus.ERROR, NodeStatus.MAINTENANCE, NodeStatus.RETIRED}
     ),
@@ -61,6 +67,11 @@ DEPLOY_TRANSITIONS: dict[DeployStatus, frozenset[DeployStatus]] = {
     DeployStatus.INSTALLED: frozenset({DeployStatus.DEPLOY_START}),
     DeployStatus.UNRECOVERABLE_ERROR: frozenset({DeployStatus.DEPLOY_START}),
 }
+
+
+# A known node in these may register again unasked: it has not finished registering (a
+# retry, or a machine whose registration failed). Any other needs an operator's arming.
+NODE_REGISTERING = frozenset({NodeStatus.REGISTERED, NodeStatus.ERROR})
 
 
 def node_move_allowed(current: str, target: str) -> bool:

@@ -24,6 +24,8 @@ DEFAULT_PORT = 50051
 # Only a server that is down or slow may answer differently next time.
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 AUTH_CODES = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+# Register may also be told "retry later": too many new machines registered just now.
+REGISTER_RETRYABLE = (*RETRYABLE, grpc.StatusCode.RESOURCE_EXHAUSTED)
 TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
 SERVER = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:(\d{1,5}))?$")
 CHANNEL_OPTIONS = (
@@ -108,7 +110,7 @@ class AgentClient:
         request = agent_pb2.RegisterRequest(
             facts=facts, agent_address=agent_address, agent_version=agent_version
         )
-        return self.call("Register", request)
+        return self.call("Register", request, retryable=REGISTER_RETRYABLE)
 
     def get_ipxe(self, system_uuid: str) -> Any:
         """GetIpxe: the iPXE script the node gets now."""
@@ -134,7 +136,7 @@ class AgentClient:
         )
         return self.call("ReportFailed", request)
 
-    def call(self, method: str, request: Any) -> Any:
+    def call(self, method: str, request: Any, retryable: tuple = RETRYABLE) -> Any:
         """One RPC with our metadata and deadline, retried on transient codes only."""
         rpc = getattr(self._stub, method)
         metadata = (("authorization", f"Bearer {self.token}"),)
@@ -143,7 +145,7 @@ class AgentClient:
             try:
                 return rpc(request, timeout=self.timeout, metadata=metadata)
             except grpc.RpcError as failure:
-                if failure.code() not in RETRYABLE or attempt >= self.retry.retries:
+                if failure.code() not in retryable or attempt >= self.retry.retries:
                     raise _translate(method, self.target, failure, attempt + 1) from None
                 delay = self.retry.delay(attempt)
                 warn(f"{method}: {_describe(failure)}; retrying in {delay:.1f} s")

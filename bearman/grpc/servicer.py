@@ -1,5 +1,8 @@
 """AgentService: each method checks the caller, converts the request, calls one service."""
 
+import ipaddress
+from urllib.parse import unquote
+
 from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
 from bearman.services import agent_deploy, registration
 from bearman.services.agent_tokens import is_enrollment_token, require_enrollment_token
@@ -20,6 +23,19 @@ def bearer_token(context) -> str:
         if key == "authorization" and value.startswith("Bearer "):
             return value[len("Bearer ") :].strip()
     return ""
+
+
+def peer_address(context) -> str:
+    """The caller's IP address as the connection shows it (not as the caller reports it)."""
+    # "ipv4:10.0.0.5:41234", "ipv6:[fd00::5]:41234" (brackets maybe %-encoded), "unix:…"
+    kind, _, rest = unquote(context.peer() or "").partition(":")
+    if kind not in ("ipv4", "ipv6"):
+        return ""
+    host = rest.rsplit(":", 1)[0].strip("[]").split("%", 1)[0]
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return ""
 
 
 def boot_endpoints() -> BootEndpoints:
@@ -46,6 +62,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 facts=facts,
                 agent_address=converters.ip_address(request.agent_address, "agent_address"),
                 agent_version=converters.text(request.agent_version, "agent_version", 64),
+                peer_address=peer_address(context),
             )
         )
         return agent_pb2.RegisterResponse(
@@ -62,7 +79,9 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def GetProfile(self, request, context):
         require_enrollment_token(bearer_token(context))
         uuid = converters.system_uuid(request.system_uuid)
-        claim = agent_deploy.deployment_profile_claim(uuid=uuid, endpoints=boot_endpoints())
+        claim = agent_deploy.deployment_profile_claim(
+            uuid=uuid, endpoints=boot_endpoints(), peer_address=peer_address(context)
+        )
         return converters.profile_to_proto(claim)
 
     def GetDetail(self, request, context):
@@ -82,7 +101,10 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
         address = converters.ip_address(request.agent_address, "agent_address")
         if is_enrollment_token(token):
             registration.registration_report_failed(
-                uuid=uuid, message=message, agent_address=address
+                uuid=uuid,
+                message=message,
+                agent_address=address,
+                peer_address=peer_address(context),
             )
         else:
             agent_deploy.deployment_report_failed(

@@ -26,6 +26,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], grpc.StatusCode]] = [
     (errors.TransitionConflict, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.AgentTokenMissing, grpc.StatusCode.UNAUTHENTICATED),
     (errors.AgentTokenForbidden, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.RegistrationThrottled, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (ipman_errors.PoolExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (ipman_errors.IpmanError, grpc.StatusCode.FAILED_PRECONDITION),
     (DatabaseError, grpc.StatusCode.UNAVAILABLE),

@@ -1,11 +1,14 @@
 """Building a node's iPXE script from what the database says about it."""
 
+import datetime
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from bearman.models import BootMethod, Node
 
@@ -59,6 +62,19 @@ class NodeBootState:
     initrd_url: str | None
     kernel_artifact: str | None
     initrd_artifact: str | None
+    armed_until: object  # datetime, or its text from SQLite's raw cursor, or None
+
+    @property
+    def register_again(self) -> bool:
+        """An operator armed its re-registration (or accepted it), and that has not expired."""
+        armed = self.armed_until
+        if armed is None:
+            return False
+        if isinstance(armed, str):
+            armed = parse_datetime(armed)
+        if timezone.is_naive(armed):
+            armed = timezone.make_aware(armed, datetime.UTC)
+        return armed > timezone.now()
 
 
 # Only these columns: a narrow values() query costs a fraction of select_related models
@@ -74,6 +90,7 @@ BOOT_STATE_COLUMNS = {
     "initrd_url": "baremetal__profile__initrd_url",
     "kernel_artifact": "baremetal__profile__kernel_artifact__name",
     "initrd_artifact": "baremetal__profile__initrd_artifact__name",
+    "armed_until": "reregistration_armed_until",
 }
 
 
@@ -110,6 +127,7 @@ def node_ipxe_script(*, uuid: str, endpoints: BootEndpoints) -> str:
         deploy_status=state.deploy_status if state else None,
         direct_boot=bool(state and state.boot_method == BootMethod.IPXE),
         idle_action=settings.BEARMAN_IPXE_IDLE_ACTION,
+        register_again=bool(state and state.register_again),
     )
     context = {"uuid": uuid, "base_url": endpoints.base_url}
     if situation in {BootSituation.REGISTER, BootSituation.DEPLOY}:
@@ -129,6 +147,9 @@ def first_stage_context(uuid: str, endpoints: BootEndpoints, *, mode: str) -> di
         f"bearman.grpc={endpoints.grpc}",
         f"bearman.uuid={uuid}",
     ]
+    # Opt-in, and only on first-stage scripts (register, deploy), never on a READY or
+    # installed node's: anyone who asks for an unknown UUID gets it, so a site that turns
+    # this on treats the token as public on the provisioning network (docs/security.md).
     if settings.BEARMAN_IPXE_SEND_ENROLLMENT_TOKEN:
         arguments.append(f"bearman.token={settings.BEARMAN_ENROLLMENT_TOKEN}")
     if settings.BEARMAN_FIRST_STAGE_APPEND:

@@ -6,7 +6,7 @@ from bearman.states import DeployStatus, NodeStatus
 
 
 class BootSituation(enum.StrEnum):
-    REGISTER = "register"  # unknown node or failed registration: first stage, register
+    REGISTER = "register"  # unknown, failed, waiting or armed node: first stage, register
     DEPLOY = "deploy"  # deployment waiting: first stage, deploy (kexec profiles)
     DIRECT = "direct"  # deployment waiting: the profile's own kernel (direct-boot profiles)
     LOCAL = "local"  # nothing to do: boot the local disk
@@ -23,12 +23,19 @@ def boot_situation(
     deploy_status: str | None,
     direct_boot: bool,
     idle_action: str,
+    register_again: bool = False,
 ) -> BootSituation:
-    """What a node in this state boots; `node_status` None means Bearman does not know it."""
-    if node_status is None or node_status == NodeStatus.ERROR:
+    """What a node in this state boots; `node_status` None means Bearman does not know it.
+
+    `register_again`: an operator armed its re-registration (or accepted it, in approval
+    mode) and that has not expired; a pending deployment still comes first.
+    """
+    if node_status is None or node_status in {NodeStatus.ERROR, NodeStatus.DISCOVERED}:
         return BootSituation.REGISTER
     waiting = deploy_status == DeployStatus.DEPLOY_START
     in_service = node_status in {NodeStatus.REGISTERED, NodeStatus.READY}
     if waiting and in_service:
         return BootSituation.DIRECT if direct_boot else BootSituation.DEPLOY
+    if register_again:
+        return BootSituation.REGISTER
     return BootSituation(idle_action)

@@ -35,6 +35,9 @@ class Baremetal(models.Model):
     last_error = models.TextField(blank=True)
     # sha256 of the agent token GetProfile handed out for this run; never the token.
     agent_token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    # The gRPC peer that claimed this run with GetProfile (the first caller wins; a second
+    # one fails the deployment and names both).
+    claimed_from = models.GenericIPAddressField(null=True, blank=True, editable=False)
     deploy_started_at = models.DateTimeField(null=True, blank=True)
     deploying_at = models.DateTimeField(null=True, blank=True)
     detail_at = models.DateTimeField("detail fetched at", null=True, blank=True)

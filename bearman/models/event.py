@@ -4,6 +4,9 @@ from django.utils import timezone
 
 class EventKind(models.TextChoices):
     REGISTERED = "registered", "Registered"
+    DISCOVERED = "discovered", "Discovered (awaiting acceptance)"
+    REGISTRATION_REFUSED = "registration_refused", "Registration refused"
+    REREGISTRATION_ARMED = "reregistration_armed", "Re-registration armed"
     BMC_CONFIGURED = "bmc_configured", "BMC configured"
     NODE_STATUS = "node_status", "Node status changed"
     DEPLOYMENT = "deployment", "Deployment status changed"

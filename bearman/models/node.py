@@ -64,11 +64,23 @@ class Node(models.Model):
 
     first_registered_at = models.DateTimeField(null=True, blank=True)
     last_registered_at = models.DateTimeField(null=True, blank=True)
+    # The gRPC peer that made this node: new nodes per source are rate-limited on it.
+    created_from = models.GenericIPAddressField("first seen from", null=True, blank=True)
+    # Set by an operator: until then, one registration of this known node is let through
+    # (and uses it up); otherwise a known node registering again is refused.
+    reregistration_armed_until = models.DateTimeField(
+        "re-registration armed until", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["uuid"]
+        indexes = [
+            # Counting new registrations in a window, everyone's and one source's.
+            models.Index(fields=["created_at"], name="node_created"),
+            models.Index(fields=["created_from", "created_at"], name="node_created_from"),
+        ]
         permissions = [("operate_power", "Can operate node power")]
 
     def __str__(self) -> str:

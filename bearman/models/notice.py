@@ -7,6 +7,8 @@ class NoticeKind(models.TextChoices):
     DEPLOYMENT_FAILED = "deployment_failed", "Deployment failed"
     DEPLOYMENT_STUCK = "deployment_stuck", "Deployment stuck"
     BMC_UNREACHABLE = "bmc_unreachable", "BMC not answering"
+    REGISTRATION_REFUSED = "registration_refused", "Known node registered again (refused)"
+    DEPLOYMENT_CLAIMED = "deployment_claimed", "Deployment claimed by another caller"
 
 
 class Notice(models.Model):

@@ -6,7 +6,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bearman.errors import DeploymentNotPending, NodeNotFound
+from bearman.errors import (
+    DeploymentClaimed,
+    DeploymentNotPending,
+    NodeNotFound,
+    TransitionConflict,
+)
 from bearman.ipxe.append import render_append
 from bearman.ipxe.scripts import BootEndpoints
 from bearman.metrics import observe_boot_phases
@@ -50,8 +55,15 @@ class DeploymentDetail:
     dns_servers: list[str] = field(default_factory=list)
 
 
-def deployment_profile_claim(*, uuid: str, endpoints: BootEndpoints) -> ProfileClaim:
-    """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING."""
+def deployment_profile_claim(
+    *, uuid: str, endpoints: BootEndpoints, peer_address: str = ""
+) -> ProfileClaim:
+    """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING.
+
+    The first caller wins (the enrollment token cannot tell machines apart), and its
+    address is kept: a second caller fails the deployment loudly, naming both, so a
+    deployment taken by someone else never goes unnoticed (docs/security.md).
+    """
     try:
         baremetal = Baremetal.objects.select_related(
             "node", "profile__kernel_artifact", "profile__initrd_artifact"
@@ -59,19 +71,62 @@ def deployment_profile_claim(*, uuid: str, endpoints: BootEndpoints) -> ProfileC
     except Baremetal.DoesNotExist:
         _require_node(uuid)
         raise DeploymentNotPending(f"Node {uuid} has no deployment to run.") from None
+    if baremetal.status == DeployStatus.DEPLOYING:
+        _claimed_twice(baremetal, peer_address)
     if baremetal.status != DeployStatus.DEPLOY_START:
         raise DeploymentNotPending(
             f"Deployment {baremetal.hostname} is {baremetal.get_status_display()}, "
             "not waiting to start."
         )
     token, digest = agent_token_new()
-    baremetal_transition(
-        baremetal=baremetal,
-        to=DeployStatus.DEPLOYING,
-        actor=AGENT,
-        also={"agent_token_hash": digest},
-    )
+    try:
+        baremetal_transition(
+            baremetal=baremetal,
+            to=DeployStatus.DEPLOYING,
+            actor=AGENT,
+            also={"agent_token_hash": digest, "claimed_from": peer_address or None},
+        )
+    except TransitionConflict:
+        # Another caller claimed it between our read and our write.
+        baremetal.refresh_from_db()
+        if baremetal.status == DeployStatus.DEPLOYING:
+            _claimed_twice(baremetal, peer_address)
+        raise
     return _claim(baremetal, endpoints, token)
+
+
+def _claimed_twice(baremetal: Baremetal, peer_address: str) -> None:
+    """A claimed deployment asked for again: one of the two callers is not the node's agent."""
+    first = baremetal.claimed_from or "an unknown address"
+    second = peer_address or "an unknown address"
+    reason = (
+        f"Deployment {baremetal.hostname} was claimed twice: first from {first}, then from "
+        f"{second}. One of them is not this node's agent, so the deployment is failed "
+        "rather than left to whoever holds its agent token; check both, then redeploy."
+    )
+    with transaction.atomic():
+        baremetal_transition(
+            baremetal=baremetal,
+            to=DeployStatus.UNRECOVERABLE_ERROR,
+            actor=AGENT,
+            error=reason,
+            # The first claimant's token is void: it can neither read nor report any more.
+            also={"agent_token_hash": ""},
+        )
+        event_record(
+            node=baremetal.node,
+            kind=EventKind.FAILURE,
+            message=reason,
+            actor=AGENT,
+            data={"phase": "claim", "first_claimant": first, "second_claimant": second},
+        )
+        notice_raise(
+            node=baremetal.node,
+            kind=NoticeKind.DEPLOYMENT_CLAIMED,
+            message=reason,
+            ssh_address=peer_address,
+        )
+    raise DeploymentClaimed(reason)
 
 
 def _claim(baremetal: Baremetal, endpoints: BootEndpoints, token: str) -> ProfileClaim:

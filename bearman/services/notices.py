@@ -109,24 +109,16 @@ def notice_item(notice: Notice) -> dict:
 
 
 def _line(item: dict) -> str:
-    # Agents write the messages (and serials): in Slack's markup, a "<!channel>" or a
-    # "<http://…|Click here>" of theirs would ping everyone or hide a link.
-    text = {key: slack_escape(str(value)) for key, value in item.items()}
-    who = ", ".join(filter(None, [text["serial"] and f"serial {text['serial']}", text["hostname"]]))
+    who = ", ".join(filter(None, [item["serial"] and f"serial {item['serial']}", item["hostname"]]))
     parts = [
-        f"*{text['what']}* — node {text['node_uuid']}" + (f" ({who})" if who else ""),
-        f"at {text['when']}: {text['message']}",
+        f"*{item['what']}* — node {item['node_uuid']}" + (f" ({who})" if who else ""),
+        f"at {item['when']}: {item['message']}",
     ]
     if item["ssh"]:
-        parts.append(f"`{text['ssh']}`")
+        parts.append(f"`{item['ssh']}`")
     if item["admin_url"]:
         parts.append(f"<{item['admin_url']}|admin>")
     return " ".join(parts)
-
-
-def slack_escape(text: str) -> str:
-    """`text` shown as itself in Slack mrkdwn: &, < and > as entities, as Slack documents."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _admin_url(node: Node) -> str:

@@ -31,6 +31,7 @@ from .environment import (
 )
 from .observability import *  # noqa: F403
 from .operations import *  # noqa: F403
+from .registration import *  # noqa: F403
 
 BEARMAN_ENV = env_str("BEARMAN_ENV", "embedded").lower()
 if BEARMAN_ENV not in {"embedded", "production"}:

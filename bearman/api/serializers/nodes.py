@@ -47,6 +47,8 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "facts",
             "first_registered_at",
             "last_registered_at",
+            "created_from",
+            "reregistration_armed_until",
             "created_at",
             "updated_at",
         ]

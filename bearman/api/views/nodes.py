@@ -15,6 +15,7 @@ from bearman.api.serializers import (
 )
 from bearman.models import Event, Node
 from bearman.services import node_update
+from bearman.services.admission import node_accept, node_rearm
 from bearman.services.power import power_action_request
 
 # Any spelling of a system UUID: upper or lower case, with or without dashes.
@@ -42,7 +43,12 @@ class NodeViewSet(
     filterset_class = NodeFilter
     search_fields = ["uuid", "serial", "bmc_address", "baremetal__hostname", "mac_addresses"]
     ordering_fields = ["uuid", "serial", "status", "power_state", "created_at", "updated_at"]
-    action_permissions = {"power": ["bearman.view_node", "bearman.operate_power"]}
+    action_permissions = {
+        "power": ["bearman.view_node", "bearman.operate_power"],
+        "accept": ["bearman.view_node", "bearman.change_node"],
+        # The next registration gets the node's BMC credentials: power permission too.
+        "rearm": ["bearman.view_node", "bearman.change_node", "bearman.operate_power"],
+    }
 
     def perform_update(self, serializer):
         serializer.instance = node_update(
@@ -64,6 +70,20 @@ class NodeViewSet(
             actor=request.user.get_username(),
         )
         return Response(PowerOperationSerializer(operation).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: NodeSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, uuid=None):
+        """Accept a discovered node (approval mode): it may register; 409 if not discovered."""
+        node = node_accept(node=self.get_object(), actor=request.user.get_username())
+        return Response(NodeSerializer(node).data)
+
+    @extend_schema(request=None, responses={200: NodeSerializer})
+    @action(detail=True, methods=["post"])
+    def rearm(self, request, uuid=None):
+        """Let the node's next registration through, once, within the arming window."""
+        node = node_rearm(node=self.get_object(), actor=request.user.get_username())
+        return Response(NodeSerializer(node).data)
 
 
 @extend_schema(parameters=[NODE_UUID])

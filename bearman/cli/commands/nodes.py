@@ -32,8 +32,10 @@ DETAIL_COLUMNS = [
     ("BMC password", lambda n: "set" if n["bmc_password_set"] else "not set"),
     ("deployment", lambda n: _deployment(n)),
     ("last registered", "last_registered_at"),
+    ("first seen from", "created_from"),
+    ("re-registration armed until", "reregistration_armed_until"),
 ]
-NODE_STATUSES = ["registered", "ready", "maintenance", "retired", "error"]
+NODE_STATUSES = ["discovered", "registered", "ready", "maintenance", "retired", "error"]
 
 
 def add_commands(commands, common) -> None:
@@ -75,6 +77,24 @@ def add_commands(commands, common) -> None:
     secret.add_argument("--clear-bmc-password", action="store_true")
     change.set_defaults(run=run_set)
 
+    accept = verbs.add_parser(
+        "accept",
+        parents=[common],
+        help="accept a discovered node (approval mode): it may register and get its BMC",
+    )
+    accept.add_argument("uuid", help="system UUID, any case")
+    accept.set_defaults(run=run_accept)
+
+    rearm = verbs.add_parser(
+        "rearm",
+        parents=[common],
+        help="let a known node register again, once (it then gets new BMC settings)",
+        description="A known node that registers again unasked is refused and reported. "
+        "This lets its next registration through, once, for BEARMAN_REREGISTRATION_ARM_SECONDS.",
+    )
+    rearm.add_argument("uuid", help="system UUID, any case")
+    rearm.set_defaults(run=run_rearm)
+
     power.add_node_command(verbs, common)
 
 
@@ -94,6 +114,16 @@ def run_list(args, api) -> None:
 
 def run_show(args, api) -> None:
     emit(api.get(f"/api/v1/nodes/{args.uuid}/"), as_json=args.json, columns=DETAIL_COLUMNS)
+
+
+def run_accept(args, api) -> None:
+    node = api.post(f"/api/v1/nodes/{args.uuid}/accept/")
+    emit(node, as_json=args.json, columns=DETAIL_COLUMNS)
+
+
+def run_rearm(args, api) -> None:
+    node = api.post(f"/api/v1/nodes/{args.uuid}/rearm/")
+    emit(node, as_json=args.json, columns=DETAIL_COLUMNS)
 
 
 def run_set(args, api) -> None:
