@@ -8,12 +8,41 @@ The shape, every part optional:
                "lldp": {"chassis_id", "system_name", "port_id", "port_description"}}],
      "bmc": {"mac", "firmware"},
      "firmware": {"bios_version", "bios_date", ...}}
-Readers here never fail on odd or partial facts: they show what is there.
+Readers here never fail on odd or partial facts: they show what is there. What is stored
+is bounded (validate_facts_limits): every node page and API list carries it.
 """
+
+import json
 
 from django.core.exceptions import ValidationError
 
 from bearman.validators import normalize_mac
+
+# Well above real machines, far below what floods a web worker. The agent reports physical
+# Ethernet ports only (no VLANs, bonds or SR-IOV functions); the densest servers have about
+# 40. lsblk lists every SAS path of a disk: a storage head on two 102-bay JBODs over two
+# paths shows 408. With all 128 NICs seen over LLDP and 512 disks, the stored JSON is about
+# 95 KiB; a usual server's is 2 KiB. agent.proto documents these figures.
+MAX_FACT_NICS = 128
+MAX_FACT_DISKS = 512
+MAX_FACTS_BYTES = 256 * 1024
+
+
+def validate_facts_limits(facts: dict) -> None:
+    """ValidationError when facts hold more NICs or disks, or more bytes, than a node may keep."""
+    for key, limit in (("nics", MAX_FACT_NICS), ("disks", MAX_FACT_DISKS)):
+        if len(facts.get(key) or ()) > limit:
+            raise ValidationError(f"facts.{key} has more than {limit} entries")
+    size = facts_size(facts)
+    if size > MAX_FACTS_BYTES:
+        raise ValidationError(
+            f"facts take {size} bytes as JSON, more than the {MAX_FACTS_BYTES} a node may keep"
+        )
+
+
+def facts_size(facts: dict) -> int:
+    """Bytes of the facts as compact UTF-8 JSON, about what the database and the API carry."""
+    return len(json.dumps(facts, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _dicts(value) -> list[dict]:

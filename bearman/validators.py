@@ -15,6 +15,10 @@ HOSTNAME_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 MAC_DIGITS = re.compile(r"^[0-9a-f]{12}$")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Linux's dev_valid_name (net/core/dev.c) judges bytes: fewer than IFNAMSIZ (16), and none of
+# "/", ":" or what the kernel's isspace() calls space, which includes Latin-1's no-break 0xA0.
+IFNAMSIZ = 16
+INTERFACE_NAME_FORBIDDEN = frozenset(b"/: \t\n\v\f\r\xa0")
 
 
 def normalize_system_uuid(value: str) -> str:
@@ -62,6 +66,23 @@ def validate_single_line(value: str) -> None:
             "Must be a single line: line breaks, tabs and other control characters are not "
             "allowed.",
             code="not_single_line",
+        )
+
+
+def validate_interface_name(value: str) -> None:
+    """A network interface name the Linux kernel would accept (dev_valid_name), and printable."""
+    encoded = value.encode("utf-8", "surrogatepass")
+    if (
+        not 0 < len(encoded) < IFNAMSIZ
+        or value in (".", "..")
+        or INTERFACE_NAME_FORBIDDEN.intersection(encoded)
+        or CONTROL_CHARACTERS.search(value)
+    ):
+        raise ValidationError(
+            "%(value)s is not a Linux interface name: 1 to 15 bytes, not . or .., without "
+            "/, :, spaces or control characters.",
+            code="invalid_interface_name",
+            params={"value": ascii(value[:32])},
         )
 
 

@@ -5,12 +5,12 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from bearman.validators import normalize_mac, normalize_system_uuid
+from bearman.facts import MAX_FACT_DISKS, MAX_FACT_NICS, validate_facts_limits
+from bearman.validators import normalize_mac, normalize_system_uuid, validate_interface_name
 from bearman_agent.wire.bearman.v1 import agent_pb2
 
 MAX_TEXT = 256
 MAX_MESSAGE = 8192
-MAX_ITEMS = 512
 # Control characters other than tab and newline.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -55,9 +55,19 @@ def mac(value: str, field: str) -> str:
         raise ValidationError(f"{field}: {value[:64]!r} is not a MAC address") from None
 
 
-def _count(items, field: str):
-    if len(items) > MAX_ITEMS:
-        raise ValidationError(f"{field} has more than {MAX_ITEMS} entries")
+def interface_name(value: str, field: str) -> str:
+    """A NIC's name as the Linux kernel allows it; INVALID_ARGUMENT otherwise."""
+    try:
+        validate_interface_name(value)
+    except ValidationError as error:
+        raise ValidationError(f"{field}: {error.messages[0]}") from None
+    return value
+
+
+def _count(items, field: str, limit: int):
+    # Counted before converting: a request of empty entries is cheap to send, not to convert.
+    if len(items) > limit:
+        raise ValidationError(f"{field} has more than {limit} entries")
     return items
 
 
@@ -77,14 +87,20 @@ def facts_from_proto(facts: agent_pb2.Facts) -> tuple[dict, dict]:
             "threads": facts.cpu.threads,
         },
         "memory_bytes": facts.memory_bytes,
-        "disks": [_disk(disk, i) for i, disk in enumerate(_count(facts.disks, "facts.disks"))],
-        "nics": [_nic(nic, i) for i, nic in enumerate(_count(facts.nics, "facts.nics"))],
+        "disks": [
+            _disk(disk, i)
+            for i, disk in enumerate(_count(facts.disks, "facts.disks", MAX_FACT_DISKS))
+        ],
+        "nics": [
+            _nic(nic, i) for i, nic in enumerate(_count(facts.nics, "facts.nics", MAX_FACT_NICS))
+        ],
         "bmc": {
             "mac": mac(facts.bmc.mac, "facts.bmc.mac"),
             "firmware": text(facts.bmc.firmware, "facts.bmc.firmware"),
         },
         "firmware": {"bios_version": text(facts.bios_version, "facts.bios_version")},
     }
+    validate_facts_limits(hardware)
     return identity, hardware
 
 
@@ -103,7 +119,7 @@ def _nic(nic, index: int) -> dict:
     field = f"facts.nics[{index}]"
     lldp = nic.lldp
     return {
-        "name": text(nic.name, f"{field}.name", 64),
+        "name": interface_name(nic.name, f"{field}.name"),
         "mac": mac(nic.mac, f"{field}.mac"),
         "speed_mbps": nic.speed_mbps,
         "link": nic.link,

@@ -18,6 +18,11 @@ from .status import StatusInterceptor
 
 logger = logging.getLogger("bearman.grpc")
 AGENT_SERVICE = agent_pb2.DESCRIPTOR.services_by_name["AgentService"].full_name
+# The largest request gRPC itself takes (a larger one is RESOURCE_EXHAUSTED before any of our
+# code runs; grpcio's default is 4 MiB). Register is the biggest call: its facts are at most
+# bearman.facts.MAX_FACTS_BYTES (256 KiB) as JSON, less on the wire, and a real one with 128
+# NICs and 512 disks is 50 KiB. Twice the facts cap lets facts past it get our clearer answer.
+MAX_REQUEST_BYTES = 512 * 1024
 
 
 class AgentServer:
@@ -28,7 +33,10 @@ class AgentServer:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=threads),
             interceptors=[StatusInterceptor()],
-            options=[("grpc.so_reuseport", 1)],
+            options=[
+                ("grpc.so_reuseport", 1),
+                ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+            ],
         )
         agent_pb2_grpc.add_AgentServiceServicer_to_server(AgentServicer(), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

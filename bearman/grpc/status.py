@@ -2,7 +2,9 @@
 
 A client's input never yields UNKNOWN or INTERNAL: everything a caller can cause is
 a BearmanError, an IPman error or a ValidationError with a code below. INTERNAL is
-left for our own bugs, and those are logged with their traceback.
+left for our own bugs, and those are logged with their traceback. Bytes that do not
+parse as the method's message are INVALID_ARGUMENT too, without a traceback. The log
+line of a call names only a validated node UUID.
 """
 
 import logging
@@ -14,9 +16,12 @@ from django.db import DatabaseError, close_old_connections
 
 from bearman import errors
 from bearman.metrics import GRPC_CALLS, GRPC_SECONDS
+from bearman.validators import normalize_system_uuid
 from ipman import errors as ipman_errors
 
 logger = logging.getLogger("bearman.grpc")
+# Enough of a bad UUID to recognise it, too little to forge or flood the log with.
+LOGGED_INVALID_CHARS = 40
 
 STATUS_BY_ERROR: list[tuple[type[Exception], grpc.StatusCode]] = [
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
@@ -50,19 +55,96 @@ def _message(error: Exception, code: grpc.StatusCode) -> str:
     return str(error)
 
 
+class UndecodableRequest:
+    """Stands in for a request whose bytes did not parse (grpcio would answer INTERNAL)."""
+
+    def __init__(self, problem: str):
+        self.message = f"The request is not a valid protobuf message: {problem}"
+
+    def refuse(self, context) -> None:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, self.message)
+
+
+def _tolerant(deserializer):
+    """The handler's deserializer, handing on an UndecodableRequest instead of raising."""
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes):
+        try:
+            return deserializer(data)
+        except Exception as error:  # protobuf's DecodeError, or whatever a parser raises
+            return UndecodableRequest(str(error)[:200] or type(error).__name__)
+
+    return deserialize
+
+
 class StatusInterceptor(grpc.ServerInterceptor):
     """Maps exceptions to codes, logs one line per call, keeps DB connections fresh."""
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
+        if handler.unary_unary is None:
+            return _streaming(handler)
         method = handler_call_details.method.rsplit("/", 1)[-1]
         return grpc.unary_unary_rpc_method_handler(
             _guarded(method, handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
+
+
+def _streaming(handler):
+    """Health's Watch and reflection touch no data: they only need undecodable input refused."""
+    deserializer = _tolerant(handler.request_deserializer)
+    if handler.unary_stream is not None:
+        behaviour = handler.unary_stream
+
+        def unary_stream(request, context, *callback):
+            if isinstance(request, UndecodableRequest):
+                request.refuse(context)
+            return behaviour(request, context, *callback)
+
+        # Health's Watch streams through a callback only when its behaviour says so.
+        unary_stream.experimental_non_blocking = getattr(
+            behaviour, "experimental_non_blocking", False
+        )
+        return grpc.unary_stream_rpc_method_handler(
+            unary_stream, deserializer, handler.response_serializer
+        )
+    if handler.stream_stream is not None:
+        behaviour = handler.stream_stream
+
+        def stream_stream(requests, context):
+            return behaviour(_decoded(requests, context), context)
+
+        return grpc.stream_stream_rpc_method_handler(
+            stream_stream, deserializer, handler.response_serializer
+        )
+    return handler  # no client-streaming unary methods are served
+
+
+def _decoded(requests, context):
+    for request in requests:
+        if isinstance(request, UndecodableRequest):
+            request.refuse(context)
+        yield request
+
+
+def logged_uuid(request) -> str:
+    """The call's node UUID for the log: validated, or marked invalid, cut short and escaped."""
+    raw = getattr(request, "system_uuid", None)
+    if raw is None:  # Register carries it in its facts
+        raw = getattr(getattr(request, "facts", None), "system_uuid", "")
+    if not raw:
+        return "-"
+    try:
+        return normalize_system_uuid(raw)
+    except ValidationError:
+        cut = f"...({len(raw)} chars)" if len(raw) > LOGGED_INVALID_CHARS else ""
+        return f"<invalid {ascii(raw[:LOGGED_INVALID_CHARS])}{cut}>"
 
 
 def _guarded(method: str, behaviour):
@@ -72,6 +154,8 @@ def _guarded(method: str, behaviour):
         # Django closes stale connections around HTTP requests only; do it for RPCs too.
         close_old_connections()
         try:
+            if isinstance(request, UndecodableRequest):
+                raise ValidationError(request.message)
             return behaviour(request, context)
         except Exception as error:
             code, message = status_for(error)
@@ -87,7 +171,7 @@ def _guarded(method: str, behaviour):
                 "grpc method=%s code=%s uuid=%s ms=%.1f",
                 method,
                 code.name,
-                getattr(request, "system_uuid", "") or "-",
+                logged_uuid(request),
                 elapsed * 1000,
             )
 

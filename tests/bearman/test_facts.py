@@ -1,3 +1,6 @@
+import pytest
+from django.core.exceptions import ValidationError
+
 from bearman import facts
 from tests.factories import sample_facts
 
@@ -48,3 +51,35 @@ def test_odd_facts_show_what_is_there_without_failing():
     assert facts.fact_memory(odd) == ""
     assert facts.fact_firmware(odd) == {}
     assert facts.fact_macs("not a dict") == []
+
+
+def test_facts_up_to_their_bounds_are_kept():
+    sample = sample_facts(1)
+    sample["nics"] = sample["nics"] * facts.MAX_FACT_NICS
+    sample["disks"] = sample["disks"] * facts.MAX_FACT_DISKS
+    facts.validate_facts_limits(sample)
+    assert facts.facts_size(sample) < facts.MAX_FACTS_BYTES / 2
+
+
+@pytest.mark.parametrize(
+    ("key", "count", "says"),
+    [
+        ("nics", facts.MAX_FACT_NICS + 1, "facts.nics has more than 128 entries"),
+        ("disks", facts.MAX_FACT_DISKS + 1, "facts.disks has more than 512 entries"),
+    ],
+)
+def test_one_entry_past_a_list_bound_is_refused(key, count, says):
+    sample = sample_facts(1)
+    sample[key] = sample[key][:1] * count
+    with pytest.raises(ValidationError, match=says):
+        facts.validate_facts_limits(sample)
+
+
+def test_facts_past_the_total_size_are_refused_counting_utf8_bytes():
+    sample = sample_facts(1)
+    padding = facts.MAX_FACTS_BYTES - facts.facts_size(sample)
+    sample["firmware"]["notes"] = "x" * (padding - len(',"notes":""'))
+    facts.validate_facts_limits(sample)  # exactly at the bound
+    sample["firmware"]["notes"] = "é" * (len(sample["firmware"]["notes"]) // 2 + 1)
+    with pytest.raises(ValidationError, match="more than the 262144"):
+        facts.validate_facts_limits(sample)

@@ -1,4 +1,4 @@
-"""Arbitrary field values against every method: only documented codes, no half-done writes."""
+"""Arbitrary fields and raw bytes against every method: documented codes, no half-done writes."""
 
 import grpc
 import pytest
@@ -116,3 +116,44 @@ def test_arbitrary_requests_get_only_documented_codes(agent, ipmi_pool, method):
             assert snapshot() == before, f"{method} changed the database and failed ({code})"
 
     fuzz()
+
+
+def raw_bytes(method: str):
+    """Bytes that may not parse: random, or a valid request cut short or with a byte flipped."""
+    encoded = REQUESTS[method].map(lambda request: request.SerializeToString())
+    cut = st.tuples(encoded, st.integers(min_value=0)).map(
+        lambda pair: pair[0][: pair[1] % (len(pair[0]) + 1)]
+    )
+    flipped = st.tuples(encoded, st.integers(min_value=0), st.integers(1, 255)).map(_flip)
+    return st.one_of(st.binary(max_size=600), cut, flipped)
+
+
+def _flip(triple) -> bytes:
+    data, at, mask = triple
+    if not data:
+        return b"\xff"
+    at %= len(data)
+    return data[:at] + bytes([data[at] ^ mask]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize("method", sorted(REQUESTS))
+def test_raw_bytes_get_only_documented_codes(grpc_target, ipmi_pool, method):
+    with grpc.insecure_channel(grpc_target) as channel:
+        # No serializers: the bytes go out as they are, decodable or not.
+        call = channel.unary_unary(f"/bearman.v1.AgentService/{method}")
+
+        @FUZZ
+        @given(data=raw_bytes(method), metadata=tokens)
+        def fuzz(data, metadata):
+            before = snapshot()
+            try:
+                call(data, metadata=metadata, timeout=20)
+                code = grpc.StatusCode.OK
+            except grpc.RpcError as error:
+                code = error.code()
+                assert error.details(), "an error without a message"
+            assert code in DOCUMENTED, f"{method} answered {code} to {data!r}"
+            if code != grpc.StatusCode.OK:
+                assert snapshot() == before, f"{method} changed the database and failed ({code})"
+
+        fuzz()
