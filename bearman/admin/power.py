@@ -14,8 +14,8 @@ from django.utils.html import format_html
 
 from bearman.errors import PowerNotConfigured, PowerOperationInFlight
 from bearman.models import Node, PowerAction, PowerOperation
-from bearman.services.power import power_action_request
-from bearman.services.power_bulk import power_bulk_request
+from bearman.services.power.bulk import power_bulk_request
+from bearman.services.power.request import power_action_request
 
 from .display import html_table
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from bearman.models import PowerBulk
-from bearman.services.power_bulk import power_bulk_tally
+from bearman.services.power.bulk import power_bulk_tally
 
 from .power import operations_link
 

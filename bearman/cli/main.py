@@ -7,6 +7,7 @@ from .client import ApiClient
 from .commands import catalog, deployments, events, nodes, pools, power
 from .config import config_path, load_config
 from .errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, ApiError, CliError
+from .output import terminal_safe
 
 DESCRIPTION = """Drive Bearman from a terminal or a script through its REST API.
 
@@ -70,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         api = ApiClient(load_config(args.url), timeout=args.timeout)
         return args.run(args, api) or EXIT_OK
     except ApiError as error:
-        _report(str(error) if not error.fields else _with_fields(error))
+        _report(terminal_safe(str(error)) if not error.fields else _with_fields(error))
         return error.exit_code
     except CliError as error:
-        _report(str(error))
+        _report(terminal_safe(str(error)))
         return error.exit_code
     except KeyboardInterrupt:
         _report("interrupted")
@@ -82,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _with_fields(error: ApiError) -> str:
     lines = ["invalid input:"]
-    lines += [f"  {field}: {_messages(msgs)}" for field, msgs in error.fields.items()]
+    lines += [
+        terminal_safe(f"  {field}: {_messages(msgs)}") for field, msgs in error.fields.items()
+    ]
     return "\n".join(lines)
 
 

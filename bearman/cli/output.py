@@ -1,11 +1,17 @@
 """Tables for people, JSON for scripts."""
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
 # (heading, how to get the cell from a record): a key, or a function of the record.
 Column = tuple[str, str | Callable[[dict], object]]
+# What a terminal obeys rather than shows: C0 and C1 controls (newlines, escape sequences),
+# Unicode's line and paragraph separators and its bidirectional overrides.
+TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def emit(data, *, as_json: bool, columns: Sequence[Column] | None = None) -> None:
@@ -38,7 +44,17 @@ def print_record(record: dict, columns: Sequence[Column] | None = None) -> None:
 
 def progress(message: str) -> None:
     """Progress goes to stderr, so stdout stays a clean table or JSON document."""
-    print(message, file=sys.stderr, flush=True)
+    print(terminal_safe(message), file=sys.stderr, flush=True)
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character shown as an escape (\\n, \\x1b, \\u202e).
+
+    Much of what the server returns was written by agents on the provisioning network (a
+    product name, a serial, a failure message): printed raw, a newline in it would forge
+    lines of output and an escape sequence would command the operator's terminal.
+    """
+    return TERMINAL_CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def _flat(record: dict) -> list[tuple[str, str]]:
@@ -56,4 +72,4 @@ def _text(value) -> str:
         return json.dumps(value, separators=(",", ":"))
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return terminal_safe(str(value))

@@ -11,7 +11,7 @@ from bearman.models import Node, PowerAction
 from ipman.errors import IpmanError
 
 from .deployments import baremetal_create
-from .power import power_action_request
+from .power.request import power_action_request
 
 # Nodes committed together; each node's own work is a savepoint inside.
 CHUNK = 25

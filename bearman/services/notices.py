@@ -18,6 +18,8 @@ from django.utils import timezone
 from bearman.errors import BearmanError
 from bearman.models import Node, Notice, NoticeKind
 
+from .queueing import TaskName, task_queue
+
 MAX_PER_MESSAGE = 200
 # A claim older than this belongs to a worker that died mid-send: take it over.
 CLAIM_EXPIRY = timedelta(minutes=5)
@@ -37,9 +39,13 @@ def notice_raise(*, node: Node, kind: NoticeKind, message: str, ssh_address: str
 
 
 def _schedule_flush() -> None:
-    from bearman.tasks.notify import notices_flush_soon
-
-    notices_flush_soon()
+    # After the batch window, so a burst of failures goes out as one message.
+    task_queue(
+        TaskName.NOTICES_FLUSH,
+        countdown=settings.BEARMAN_NOTIFY_BATCH_SECONDS,
+        what="notice flush",
+        meanwhile="the periodic flush sends the notices",
+    )
 
 
 def notices_flush(*, now=None) -> int:
@@ -109,16 +115,24 @@ def notice_item(notice: Notice) -> dict:
 
 
 def _line(item: dict) -> str:
-    who = ", ".join(filter(None, [item["serial"] and f"serial {item['serial']}", item["hostname"]]))
+    # Agents write the messages (and serials): in Slack's markup, a "<!channel>" or a
+    # "<http://…|Click here>" of theirs would ping everyone or hide a link.
+    text = {key: slack_escape(str(value)) for key, value in item.items()}
+    who = ", ".join(filter(None, [text["serial"] and f"serial {text['serial']}", text["hostname"]]))
     parts = [
-        f"*{item['what']}* — node {item['node_uuid']}" + (f" ({who})" if who else ""),
-        f"at {item['when']}: {item['message']}",
+        f"*{text['what']}* — node {text['node_uuid']}" + (f" ({who})" if who else ""),
+        f"at {text['when']}: {text['message']}",
     ]
     if item["ssh"]:
-        parts.append(f"`{item['ssh']}`")
+        parts.append(f"`{text['ssh']}`")
     if item["admin_url"]:
         parts.append(f"<{item['admin_url']}|admin>")
     return " ".join(parts)
+
+
+def slack_escape(text: str) -> str:
+    """`text` shown as itself in Slack mrkdwn: &, < and > as entities, as Slack documents."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _admin_url(node: Node) -> str:

@@ -32,9 +32,9 @@ from bearman.states import NODE_REGISTERING, NodeStatus, node_move_allowed
 from ipman.assignment import Assignment
 
 from .addresses import availability_zones_for, bmc_address_leases
-from .bmc_check import bmc_checks_request
 from .events import EventRecord, event_record, events_record_many
 from .notices import notice_raise
+from .power.bmc_check import bmc_checks_request
 from .transitions import node_transition
 
 AGENT = "agent"

@@ -5,6 +5,8 @@ Production sets CELERY_BROKER_URL (Redis). There is no result backend: a
 PowerOperation row is the result, so nothing reads Celery's.
 """
 
+from kombu import Queue
+
 from .environment import env_bool, env_int, env_str, var_dir
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
@@ -50,6 +52,12 @@ BEARMAN_BMC_TIMEOUT = env_int("BEARMAN_BMC_TIMEOUT", 10, minimum=1)
 BEARMAN_POWER_WAIT_SECONDS = env_int("BEARMAN_POWER_WAIT_SECONDS", 60, minimum=1)
 BEARMAN_REDFISH_VERIFY_TLS = env_bool("BEARMAN_REDFISH_VERIFY_TLS", True)
 
+# Two lanes (bearman.services.queueing.Lane), both served by every worker: what
+# operators ask for, and what Bearman does by itself (BMC checks after registration,
+# syncs), so that a burst of the second never queues ahead of the first.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("background"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"bearman.tasks.power_sync": {"queue": "background"}}
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -3,20 +3,19 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from bearman.services.deadlines import deployments_flag_stuck, nodes_flag_silent_bmcs
 from bearman.services.notices import NoticeDeliveryFailed
 from bearman.services.notices import notices_flush as send_pending_notices
-from bearman.services.queueing import task_queue
+from bearman.services.queueing import TaskName
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(
     bind=True,
-    name="bearman.tasks.notices_flush",
+    name=TaskName.NOTICES_FLUSH,
     acks_late=True,
     max_retries=None,  # a notice waits for the webhook as long as it takes
 )
@@ -32,17 +31,7 @@ def notices_flush(self) -> None:
         log.info("sent %d notices", sent)
 
 
-def notices_flush_soon() -> None:
-    """Queue a flush after the batch window, so a burst of failures goes out as one message."""
-    task_queue(
-        notices_flush,
-        countdown=settings.BEARMAN_NOTIFY_BATCH_SECONDS,
-        what="notice flush",
-        meanwhile="the periodic flush sends the notices",
-    )
-
-
-@shared_task(name="bearman.tasks.operations_deadlines", acks_late=True)
+@shared_task(name=TaskName.OPERATIONS_DEADLINES, acks_late=True)
 def operations_deadlines() -> None:
     """Flag deployments stuck past their deadline and BMCs that never answered."""
     now = timezone.now()

@@ -3,8 +3,9 @@
 import pytest
 
 from bearman.models import Node
-from bearman.services.power import power_action_request, power_operation_run
-from bearman.services.power_sync import power_sync_nodes
+from bearman.services.power.request import power_action_request
+from bearman.services.power.run import power_operation_run
+from bearman.services.power.sync import power_sync_nodes
 from bearman.states import NodeStatus
 from tests.factories import NodeFactory
 

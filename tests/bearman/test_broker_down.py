@@ -9,7 +9,7 @@ import pytest
 from bearman.celery import app as celery_app
 from bearman.models import NoticeKind, OperationState, PowerAction
 from bearman.services.notices import notice_raise
-from bearman.services.power import power_action_request
+from bearman.services.power.request import power_action_request
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db

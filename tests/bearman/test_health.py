@@ -58,7 +58,8 @@ def test_ipxe_requests_are_counted(client, settings):
 
 
 def test_pool_usage_and_power_operations_are_exported(client):
-    from bearman.services.power import power_action_request, power_operation_run
+    from bearman.services.power.request import power_action_request
+    from bearman.services.power.run import power_operation_run
     from ipman.services import ip_allocate, pool_create
 
     pool = pool_create(name="metrics-ipmi", network="10.77.0.0/29", purpose="ipmi")

@@ -24,8 +24,8 @@ from bearman.services.agent_deploy import (
     deployment_report_installed,
 )
 from bearman.services.api_tokens import api_token_issue
-from bearman.services.bmc_check import nodes_mark_bmc_answered
 from bearman.services.deadlines import deployments_flag_stuck
+from bearman.services.power.bmc_check import nodes_mark_bmc_answered
 from bearman.states import DeployStatus, NodeStatus
 from ipman.models import Allocation
 from ipman.services import pool_create

@@ -4,7 +4,7 @@ import pytest
 
 from bearman.models import Node
 from bearman.power import MachinePower
-from bearman.services.power_drivers import power_driver_for, power_target_for
+from bearman.services.power.drivers import power_driver_for, power_target_for
 from lab.virtual_bmcs import virtual_bmc_nodes_register
 from tests.bearman.power.helpers import PASSWORD, USER, ipmitool, virtual_bmcs
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from bearman.api.filters import NodeFilter
 from bearman.models import BmcDriver, Node, PowerAction, PowerBulk, PowerOperation, PowerState
-from bearman.services.power_bulk import power_bulk_tally
+from bearman.services.power.bulk import power_bulk_tally
 from bearman.states import DeployStatus, NodeStatus
 from bearman.validators import normalize_system_uuid
 

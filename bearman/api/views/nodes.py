@@ -16,7 +16,7 @@ from bearman.api.serializers import (
 from bearman.models import Event, Node
 from bearman.services import node_update
 from bearman.services.admission import node_accept, node_rearm
-from bearman.services.power import power_action_request
+from bearman.services.power.request import power_action_request
 
 # Any spelling of a system UUID: upper or lower case, with or without dashes.
 UUID_IN_PATH = "[^/]+"

@@ -12,7 +12,7 @@ from bearman.api.serializers import (
     PowerOperationSerializer,
 )
 from bearman.models import PowerBulk, PowerOperation
-from bearman.services.power_bulk import power_bulk_request
+from bearman.services.power.bulk import power_bulk_request
 
 OPERATE_POWER = ["bearman.view_node", "bearman.operate_power"]
 VIEW_OPERATIONS = ["bearman.view_poweroperation"]

@@ -8,7 +8,7 @@ import pytest
 
 from bearman.models import BmcDriver, Node, PowerOperation
 from bearman.services import node_set_bmc_password
-from bearman.services.power_bulk import power_bulk_request
+from bearman.services.power.bulk import power_bulk_request
 from bearman.states import DeployStatus
 from tests.bearman.api.conftest import BMC_PASSWORD, error_of
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory

@@ -7,8 +7,8 @@ as a worker would; fake BMCs succeed, and an IPMI BMC on a port nobody listens o
 import pytest
 
 from bearman.models import BmcDriver, BulkState, OperationState, PowerBulk, PowerOperation
-from bearman.services.power import power_operation_run
-from bearman.services.power_bulk import power_bulk_advance
+from bearman.services.power.bulk import power_bulk_advance
+from bearman.services.power.run import power_operation_run
 from tests.bearman.api.conftest import error_of
 from tests.factories import NodeFactory
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bearman.models import BulkState, Node, OperationState, PowerBulk, PowerOperation
 from bearman.services import node_set_bmc_password
-from bearman.services.bmc_check import bmc_checks_request
+from bearman.services.power.bmc_check import bmc_checks_request
 from bearman.states import NodeStatus
 from tests.factories import NodeFactory
 
@@ -72,7 +72,7 @@ def test_a_worker_killed_mid_operation_never_leaves_it_running(worker_env, tmp_p
     env["BEARMAN_POWER_REAP_SECONDS"] = "1"
     log = tmp_path / "worker.log"
     with celery_worker(env, log=log) as first:
-        from bearman.services.power import power_action_request
+        from bearman.services.power.request import power_action_request
 
         operation = power_action_request(node=silent, action="on", actor="alice")
         deadline = time.monotonic() + 30
@@ -104,7 +104,7 @@ def test_a_bulk_request_queues_each_batch_as_soon_as_the_last_one_finished(worke
     # The bulk's own look comes only every minute here: the batches must not wait for it.
     env = {**worker_env, "BEARMAN_POWER_BULK_POLL_SECONDS": "60"}
     with virtual_bmcs(6) as port, celery_worker(env, log=tmp_path / "worker.log"):
-        from bearman.services.power_bulk import power_bulk_request
+        from bearman.services.power.bulk import power_bulk_request
 
         nodes = [ipmi_node(port + i) for i in range(6)]
         started = time.monotonic()
@@ -119,3 +119,30 @@ def test_a_bulk_request_queues_each_batch_as_soon_as_the_last_one_finished(worke
     assert len(bulk.operation_ids) == 6
     operations = PowerOperation.objects.filter(pk__in=bulk.operation_ids)
     assert {operation.state for operation in operations} == {OperationState.SUCCEEDED}
+
+
+def test_an_operators_action_overtakes_a_queue_of_background_bmc_checks(
+    worker_env, tmp_path, settings
+):
+    """BMC checks wait in their own lane: power on is not queued behind hundreds of them."""
+    nodes = [
+        NodeFactory(bmc_driver="fake", bmc_address=f"127.0.{n // 250}.{n % 250}")
+        for n in range(400)
+    ]
+    operator_node = NodeFactory(bmc_driver="fake", bmc_address="127.1.0.1")
+    checks = PowerOperation.objects.filter(node__in=nodes)
+    settings.BEARMAN_BMC_CHECK_DELAY_SECONDS = 0
+    with celery_worker(worker_env, log=tmp_path / "worker.log"):
+        with transaction.atomic():
+            bmc_checks_request(node_ids=[node.pk for node in nodes])
+        started = time.monotonic()
+        while checks.filter(state=OperationState.SUCCEEDED).count() < 20:  # all queued now
+            assert time.monotonic() - started < 60, (tmp_path / "worker.log").read_text()[-2000:]
+            time.sleep(0.05)
+        from bearman.services.power.request import power_action_request
+
+        operation = power_action_request(node=operator_node, action="on", actor="alice")
+        operation = wait_until_finished(operation.pk, 30)
+        checked_meanwhile = checks.filter(state=OperationState.SUCCEEDED).count()
+    assert operation.state == OperationState.SUCCEEDED
+    assert checked_meanwhile < 150, "the power on waited behind the BMC checks"

@@ -9,11 +9,8 @@ from bearman.errors import PowerNotConfigured, PowerOperationInFlight
 from bearman.models import BmcDriver, Event, EventKind, FakeBmc, OperationState, PowerOperation
 from bearman.power import BmcUnreachable
 from bearman.services import node_set_bmc_password
-from bearman.services.power import (
-    power_action_request,
-    power_operation_run,
-    power_operations_reap,
-)
+from bearman.services.power.request import power_action_request
+from bearman.services.power.run import power_operation_run, power_operations_reap
 from tests.bearman.power.helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
 from tests.factories import NodeFactory
 

@@ -6,7 +6,7 @@ import pytest
 
 from bearman.models import Event, EventKind, Node, OperationState, PowerOperation
 from bearman.services import node_set_bmc_password
-from bearman.services.power_sync import power_sync_batches, power_sync_nodes
+from bearman.services.power.sync import power_sync_batches, power_sync_nodes
 from bearman.states import NodeStatus
 from tests.bearman.power.helpers import (
     PASSWORD,

@@ -6,7 +6,8 @@ from bearman.errors import TransitionConflict
 from bearman.models import Node, OperationState, PowerAction, PowerOperation
 from bearman.states import NodeStatus
 
-from .transitions import node_transition
+from ..transitions import node_transition
+from .request import power_actions_request_many
 
 SYSTEM = "system"
 
@@ -31,8 +32,6 @@ def bmc_checks_request(*, node_ids: list[int]) -> None:
     They commit with the caller's writes or not at all, and are queued for a worker once
     committed; an operation already in flight proves the BMC just as well.
     """
-    from .power import power_actions_request_many
-
     power_actions_request_many(
         node_ids=node_ids,
         action=PowerAction.STATUS,

@@ -26,8 +26,8 @@ from bearman.models import (
     PowerOperation,
 )
 
-from .power import power_action_request
-from .queueing import task_queue
+from ..queueing import TaskName, task_queue
+from .request import power_action_request
 
 
 @dataclass(frozen=True)
@@ -155,11 +155,8 @@ def _stop_reason(bulk: PowerBulk, tally: BulkTally) -> str:
 
 
 def _advance_soon(bulk_id: int, *, countdown: int | None) -> None:
-    # Imported here: the tasks module imports the services.
-    from bearman.tasks import power_bulk_advance
-
     task_queue(
-        power_bulk_advance,
+        TaskName.POWER_BULK_ADVANCE,
         bulk_id,
         countdown=countdown,
         what=f"the next look at bulk power request #{bulk_id}",

@@ -20,9 +20,9 @@ from bearman.models import IN_FLIGHT, EventKind, Node, PowerState
 from bearman.power import BmcError
 from bearman.states import NodeStatus
 
+from ..events import event_record
 from .bmc_check import nodes_mark_bmc_answered
-from .events import event_record
-from .power_drivers import power_driver_for, power_target_for
+from .drivers import power_driver_for, power_target_for
 
 
 @dataclass
