@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from bearman import facts
 from bearman.models import Node
-from bearman.services import node_delete, node_update
+from bearman.services import node_create, node_delete, node_update
 from bearman.services.nodes import NODE_SETTINGS
 from bearman.validators import mac_search_term
 
@@ -117,8 +117,17 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
         return super().get_search_results(request, queryset, " ".join(terms))
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.save()  # typed in by hand; its first boot gets the dynamic script
+        if not change:  # typed in by hand, before it ever registered
+            created = node_create(
+                uuid=obj.uuid,
+                actor=request.user.get_username(),
+                status=form.cleaned_data["status"],
+                bmc_password=bmc_password_of(form.cleaned_data) or "",
+                # The form's node holds the fields' defaults where the form left them out.
+                **{f: getattr(obj, f) for f in NODE_SETTINGS},
+            )
+            obj.pk = created.pk
+            return
         # The service compares with what is stored, not with the form's copy of the node.
         node_update(
             node=Node.objects.get(pk=obj.pk),

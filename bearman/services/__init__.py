@@ -10,7 +10,7 @@ from .catalog import (
 )
 from .deployments import baremetal_create, baremetal_delete, baremetal_update
 from .events import event_record
-from .nodes import node_delete, node_set_bmc_password, node_set_facts, node_update
+from .nodes import node_create, node_delete, node_set_bmc_password, node_set_facts, node_update
 from .transitions import baremetal_transition, node_transition
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "event_record",
     "flavor_delete",
     "flavor_save",
+    "node_create",
     "node_delete",
     "node_set_bmc_password",
     "node_set_facts",

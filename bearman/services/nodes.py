@@ -65,6 +65,37 @@ BMC_ENDPOINT = ("bmc_driver", "bmc_address", "bmc_port")
 BMC_ENDPOINT_OPTIONS = ("verify_tls",)
 
 
+def node_create(
+    *, uuid: str, actor: str, status: str | None = None, bmc_password: str = "", **settings
+) -> Node:
+    """Add a node by hand (it has not registered): recorded as an Event, its script rendered.
+
+    Nothing is moved, so the BMC settings need no power permission here; the password is
+    stored encrypted, as on every other path.
+    """
+    unknown = set(settings) - NODE_SETTINGS
+    if unknown:
+        raise TypeError(f"node_create cannot set {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        node = Node(uuid=uuid, **settings)
+        if status:
+            node.status = status
+        _check_bmc_options(node=node, settings=settings)
+        node.full_clean()
+        node.save()
+        # A status Event: its boot script follows from it, as after any status change.
+        event_record(
+            node=node,
+            kind=EventKind.NODE_STATUS,
+            message=f"Added by hand as {node.get_status_display()}",
+            actor=actor,
+            data={"to": node.status},
+        )
+        if bmc_password:
+            node_set_bmc_password(node=node, password=bmc_password, actor=actor)
+    return node
+
+
 def node_update(
     *,
     node: Node,

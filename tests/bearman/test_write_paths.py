@@ -8,6 +8,7 @@ nginx serves must be exactly what the dynamic endpoint answers.
 
 from datetime import timedelta
 
+import grpc
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +28,19 @@ from bearman.services.api_tokens import api_token_issue
 from bearman.services.deadlines import deployments_flag_stuck
 from bearman.services.power.bmc_check import nodes_mark_bmc_answered
 from bearman.states import DeployStatus, NodeStatus
+from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
 from ipman.models import Allocation
 from ipman.services import pool_create
+from tests.bearman.cli.conftest import cli  # noqa: F401 - the real `bearman` command
+from tests.bearman.grpc.conftest import (
+    ENROLL,
+    bearer,
+    ipmi_pool,  # noqa: F401 - a BMC pool for Register
+    register_request,
+    start_server,
+    stop_server,
+)
+from tests.bearman.grpc.conftest import PUBLIC_URL as GRPC_PUBLIC_URL
 from tests.factories import FlavorFactory, NodeFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,6 +147,25 @@ def test_admin_node_edit_moves_the_status_through_the_service(admin_client):
     # The settings the same form changed are recorded too, which they were not before.
     assert "serial" in new_event_of(node, set(), EventKind.NOTE)
     assert Node.objects.get().status == NodeStatus.MAINTENANCE
+
+
+def test_admin_node_added_by_hand_gets_its_script_an_event_and_a_sealed_password(admin_client):
+    uuid = "4c4c4544-0042-3510-8052-b4c04f4a4a31"
+    form = node_form(
+        Node(status=NodeStatus.READY, bmc_driver="ipmi", bmc_port=623),
+        uuid=uuid,
+        bmc_address="10.9.0.7",
+        bmc_username="admin",
+        new_bmc_password="s3cret-by-hand",
+    )
+    response = admin_client.post(reverse("admin:bearman_node_add"), form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    node = Node.objects.get(uuid=uuid)
+    assert node.status == NodeStatus.READY and node.bmc_address == "10.9.0.7"
+    assert "s3cret-by-hand" not in node.bmc_password_encrypted and node.has_bmc_password
+    assert new_event_of(node, set(), EventKind.NODE_STATUS) == "Added by hand as Ready"
+    assert new_event_of(node, set(), EventKind.BMC_CONFIGURED) == "BMC password changed"
+    assert_consistent(node)
 
 
 def test_admin_profile_edit_rewrites_every_script_using_it(admin_client):
@@ -281,3 +312,61 @@ def test_failure_reports_and_deadlines_rewrite_the_script():
 
 def node_events(node: Node) -> list[int]:
     return list(node.events.values_list("pk", flat=True))
+
+
+# The operator's CLI (over the REST API) and the agent's calls (over real gRPC)
+
+
+def test_cli_status_and_deployment_changes_rewrite_the_script(cli):  # noqa: F811
+    node, profile = NodeFactory(status=NodeStatus.READY), ProfileFactory()
+    seen: set[int] = set()
+    steps = [
+        (("node", "set", node.uuid, "--status", "maintenance"), EventKind.NODE_STATUS),
+        (("node", "set", node.uuid, "--status", "ready"), EventKind.NODE_STATUS),
+        (
+            ("deploy", node.uuid, "--profile", profile.name, "--hostname", "cli01.example.test"),
+            EventKind.DEPLOYMENT,
+        ),
+        (("deployment", "release", node.uuid), EventKind.DEPLOYMENT),
+    ]
+    for args, kind in steps:
+        result = cli.run(*args)
+        assert result.returncode == 0, (args, result.stderr)
+        new_event_of(node, seen, kind)
+        assert_consistent(node)
+    assert not Baremetal.objects.exists()
+
+
+def test_agent_calls_over_grpc_rewrite_the_script(grpc_render, ipmi_pool, settings):  # noqa: F811
+    agent, uuid = grpc_render, "4c4c4544-0042-3510-8052-b4c04f4a4b99"
+    settings.BEARMAN_PUBLIC_URL = GRPC_PUBLIC_URL
+    agent.Register(register_request(uuid), metadata=ENROLL)
+    node = Node.objects.get(uuid=uuid)
+    assert node.status == NodeStatus.REGISTERED
+    assert_consistent(node)
+    seen = {e.pk for e in node.events.all()}
+
+    baremetal_create(node=node, profile=ProfileFactory(), hostname="g01", actor="test")
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    claimed = agent.GetProfile(agent_pb2.GetProfileRequest(system_uuid=uuid), metadata=ENROLL)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert_consistent(node)
+    agent.ReportInstalled(
+        agent_pb2.ReportInstalledRequest(system_uuid=uuid), metadata=bearer(claimed.agent_token)
+    )
+    assert new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert Baremetal.objects.get().status == DeployStatus.INSTALLED
+    assert_consistent(node)
+
+
+@pytest.fixture
+def grpc_render(django_db_blocker, tmp_path, settings):
+    """A real gRPC server process rendering into this test's directory; yields a stub."""
+    extra = {"BEARMAN_IPXE_RENDER_DIR": settings.BEARMAN_IPXE_RENDER_DIR}
+    with django_db_blocker.unblock():
+        process, target = start_server(extra)
+    try:
+        with grpc.insecure_channel(target) as channel:
+            yield agent_pb2_grpc.AgentServiceStub(channel)
+    finally:
+        stop_server(process)
