@@ -18,6 +18,10 @@ class RefuseNulInQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Boot firmware is not refused: iPXE writes an unreadable MAC with its bytes as
+        # they are, and the node must still boot (bearman.views.ipxe logs it escaped).
+        if request.path.startswith("/ipxe/"):
+            return self.get_response(request)
         if any("\x00" in key or "\x00" in "".join(values) for key, values in request.GET.lists()):
             return _bad_request(request)
         return self.get_response(request)

@@ -68,9 +68,9 @@ def populate(nodes: int, artifact_mib: int, uuid_file: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bearman.ipxe.rendered import ipxe_render_nodes
     from bearman.models import Baremetal, Node
     from bearman.services import artifact_store
+    from bearman.services.boot_files import ipxe_render_nodes
     from bearman.states import NodeStatus
     from tests.factories import NodeFactory, ProfileFactory
 

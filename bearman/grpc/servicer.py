@@ -3,9 +3,9 @@
 import ipaddress
 from urllib.parse import unquote
 
-from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
 from bearman.services import agent_deploy, registration
 from bearman.services.agent_tokens import is_enrollment_token, require_enrollment_token
+from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
 
 from . import converters

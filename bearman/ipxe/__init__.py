@@ -1,1 +1,1 @@
-"""iPXE: which script a node gets, rendering it safely, and render-on-write."""
+"""The iPXE language: safe values, kernel command lines, templates, boot situations."""

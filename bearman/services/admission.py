@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from bearman.errors import TransitionNotAllowed
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import EventKind, Node
 from bearman.states import NodeStatus
 
+from .boot_files import ipxe_render_on_commit
 from .events import event_record
 from .transitions import node_transition
 

@@ -13,12 +13,12 @@ from bearman.errors import (
     TransitionConflict,
 )
 from bearman.ipxe.append import render_append
-from bearman.ipxe.scripts import BootEndpoints
 from bearman.metrics import observe_boot_phases
 from bearman.models import Baremetal, EventKind, Node, NoticeKind
 from bearman.states import DeployStatus
 
 from .agent_tokens import agent_token_new, deployment_for_token
+from .boot_scripts import BootEndpoints
 from .events import event_record
 from .notices import notice_raise
 from .transitions import baremetal_transition

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from bearman.errors import ProfileInUse
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Baremetal, BootArtifact, Flavor, Profile
+
+from .boot_files import ipxe_render_on_commit
 
 CHUNK = 1024 * 1024
 

@@ -4,10 +4,11 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Event, EventKind, Node
 
-# A node's iPXE script depends on its status and its deployment (bearman.ipxe.scripts
+from .boot_files import ipxe_render_on_commit
+
+# A node's iPXE script depends on its status and its deployment (bearman.services.boot_scripts
 # NodeBootState), and every change to either is recorded as one of these: recording it is
 # where the re-render is asked for, so no writer can record the change and forget the file.
 BOOT_EVENT_KINDS = frozenset({EventKind.NODE_STATUS, EventKind.DEPLOYMENT})

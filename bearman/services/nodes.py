@@ -6,11 +6,11 @@ from django.db import transaction
 from bearman.crypto import encrypt_secret
 from bearman.errors import BmcChangeNotAllowed
 from bearman.facts import fact_macs
-from bearman.ipxe.rendered import ipxe_forget_nodes
 from bearman.models import EventKind, Node
 from bearman.power.options import option_problems
 
 from .addresses import node_addresses_release
+from .boot_files import ipxe_forget_nodes
 from .events import FieldChanges, event_record
 from .transitions import node_transition
 

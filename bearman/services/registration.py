@@ -26,12 +26,12 @@ from bearman.errors import (
     RegistrationThrottled,
 )
 from bearman.facts import fact_macs
-from bearman.ipxe.rendered import ipxe_render_on_commit
 from bearman.models import Baremetal, BmcDriver, EventKind, Node, NoticeKind, PowerState
 from bearman.states import NODE_REGISTERING, NodeStatus, node_move_allowed
 from ipman.assignment import Assignment
 
 from .addresses import availability_zones_for, bmc_address_leases
+from .boot_files import ipxe_render_on_commit
 from .events import EventRecord, event_record, events_record_many
 from .notices import notice_raise
 from .power.bmc_check import bmc_checks_request

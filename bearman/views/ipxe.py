@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from bearman.errors import BearmanError
-from bearman.ipxe.rendered import read_rendered_script
-from bearman.ipxe.scripts import BootEndpoints, boot_entry_script, node_ipxe_script
 from bearman.metrics import IPXE_REQUESTS
+from bearman.services.boot_files import read_rendered_script
+from bearman.services.boot_scripts import BootEndpoints, boot_entry_script, node_ipxe_script
 from bearman.validators import normalize_mac, normalize_system_uuid
 
 logger = logging.getLogger(__name__)

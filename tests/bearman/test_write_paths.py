@@ -14,8 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bearman.ipxe.rendered import ipxe_render_nodes, read_rendered_script, rendered_script_path
-from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
 from bearman.models import Baremetal, EventKind, Node
 from bearman.services import baremetal_create, node_delete
 from bearman.services.addresses import bmc_address_leases
@@ -25,6 +23,12 @@ from bearman.services.agent_deploy import (
     deployment_report_installed,
 )
 from bearman.services.api_tokens import api_token_issue
+from bearman.services.boot_files import (
+    ipxe_render_nodes,
+    read_rendered_script,
+    rendered_script_path,
+)
+from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
 from bearman.services.deadlines import deployments_flag_stuck
 from bearman.services.power.bmc_check import nodes_mark_bmc_answered
 from bearman.states import DeployStatus, NodeStatus

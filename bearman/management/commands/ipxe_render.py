@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from bearman.ipxe.rendered import ipxe_render_nodes
 from bearman.models import Node
+from bearman.services.boot_files import ipxe_render_nodes
 from bearman.validators import normalize_system_uuid
 
 

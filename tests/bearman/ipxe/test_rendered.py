@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from bearman.ipxe.rendered import read_rendered_script, rendered_script_path
-from bearman.ipxe.scripts import BootEndpoints, node_ipxe_script
 from bearman.models import Baremetal, Node
 from bearman.services import baremetal_transition, node_transition
+from bearman.services.boot_files import read_rendered_script, rendered_script_path
+from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, NodeFactory, ProfileFactory
 

@@ -10,11 +10,10 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bearman.ipxe.append import render_append
+from bearman.ipxe.situations import BootSituation, boot_situation
+from bearman.ipxe.templates import render_ipxe_template
 from bearman.models import BootMethod, Node
-
-from .append import render_append
-from .situations import BootSituation, boot_situation
-from .templates import render_ipxe_template
 
 
 @dataclass(frozen=True)

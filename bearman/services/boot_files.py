@@ -18,7 +18,7 @@ from django.db import transaction
 
 from bearman.errors import BearmanError
 
-from .scripts import BootEndpoints, node_ipxe_script
+from .boot_scripts import BootEndpoints, node_ipxe_script
 
 logger = logging.getLogger(__name__)
 
