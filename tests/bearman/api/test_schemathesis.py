@@ -3,9 +3,11 @@
 The `schemathesis` command generates requests (valid and invalid) for every operation from
 the OpenAPI description and sends them over real HTTP to pytest-django's live server,
 authenticated as an operator allowed everything, with records in place so that lookups
-also find things. Every check it has runs but one: `positive_data_acceptance` expects
-every schema-valid request to succeed, and a schema cannot say that a profile or flavor
-named in a request must exist; those requests rightly get a 400 naming the field.
+also find things: nodes, a deployment, a flavor, a profile, and IPman pools holding
+allocations (so that allocate, reserve and release meet a real pool). Every check it has
+runs but one: `positive_data_acceptance` expects every schema-valid request to succeed,
+and a schema cannot say that a profile or flavor named in a request must exist; those
+requests rightly get a 400 naming the field.
 """
 
 import subprocess
@@ -15,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from bearman.services.api_tokens import api_token_issue
+from ipman.services import ip_allocate
 from tests.bearman.api.conftest import ALL_PERMISSIONS, user_with
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
+from tests.ipman.factories import PoolFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +35,9 @@ def token(django_user_model) -> str:
     FlavorFactory(name="compute", default_profile=profile)
     BaremetalFactory(node=NodeFactory(), profile=profile)
     NodeFactory()
+    for pool in (PoolFactory(vlan=120), PoolFactory(network="2001:db8:7::/120", gateway=None)):
+        for owner in ("node/1/ipmi", "node/2/ipmi"):
+            ip_allocate(pool=pool, owner=owner)
     return api_token_issue(user=user_with(django_user_model, "fuzzer", ALL_PERMISSIONS))[1]
 
 
