@@ -26,9 +26,13 @@ def accept_discovered(modeladmin, request, queryset):
 
 
 # Letting a machine register again hands it the node's BMC credentials: power permission.
+# Django offers an action to anyone holding ANY of its permissions, so `change` is checked
+# here rather than listed.
 @admin.action(
-    description="Arm re-registration (once, for a limited time)",
-    permissions=["change", "operate_power"],
+    description="Arm re-registration (once, for a limited time)", permissions=["operate_power"]
 )
 def arm_reregistration(modeladmin, request, queryset):
+    if not modeladmin.has_change_permission(request):
+        messages.error(request, "Arming re-registration needs the permission to change nodes.")
+        return
     _each(request, queryset, node_rearm, "armed: the next registration of each is let through")

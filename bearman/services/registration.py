@@ -240,19 +240,7 @@ def _register_together(requests: list[RegistrationRequest]) -> list[Registration
         )
         verdicts = _verdicts(nodes, now=now)
         going = {uuid: node for uuid, node in nodes.items() if verdicts[uuid] in REGISTERING}
-        # Before the addresses: positions drawn by a batch that fails are skipped until
-        # the pool's sweep (ipman.services.cursor), so what may fail comes first.
-        passwords = {uuid: _bmc_password(node) for uuid, node in going.items()}
-        leases = bmc_address_leases(zones={u: node.availability_zone for u, node in going.items()})
-        _nodes_update(going, by_node, leases, passwords, now)
-        going = {uuid: _recovered(node, verdicts[uuid]) for uuid, node in going.items()}
-        events_record_many(
-            records=[
-                _registered_event(going[r.uuid], r, leases[r.uuid])
-                for r in requests
-                if r.uuid in going
-            ]
-        )
+        going, leases, passwords = _nodes_register(going, by_node, requests, verdicts, now)
         refusals = _refusals_record(nodes, by_node, verdicts)
         ipxe_render_on_commit(uuids=[u for u, v in verdicts.items() if v != Verdict.REFUSE])
         bmc_checks_request(
@@ -263,6 +251,24 @@ def _register_together(requests: list[RegistrationRequest]) -> list[Registration
         Registration(uuid=r.uuid, bmc=answers[r.uuid]) if r.uuid in going else refusals[r.uuid]
         for r in requests
     ]
+
+
+def _nodes_register(going, by_node, requests, verdicts, now):
+    """Each registering node's BMC address, credentials, facts and Event (none: no writes)."""
+    if not going:
+        return {}, {}, {}
+    # Before the addresses: positions drawn by a batch that fails are skipped until
+    # the pool's sweep (ipman.services.cursor), so what may fail comes first.
+    passwords = {uuid: _bmc_password(node) for uuid, node in going.items()}
+    leases = bmc_address_leases(zones={u: node.availability_zone for u, node in going.items()})
+    _nodes_update(going, by_node, leases, passwords, now)
+    going = {uuid: _recovered(node, verdicts[uuid]) for uuid, node in going.items()}
+    events_record_many(
+        records=[
+            _registered_event(going[r.uuid], r, leases[r.uuid]) for r in requests if r.uuid in going
+        ]
+    )
+    return going, leases, passwords
 
 
 def _zones_for(requests: list[RegistrationRequest]):
