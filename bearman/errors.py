@@ -67,3 +67,15 @@ class NodeAwaitingAcceptance(BearmanError):
 
 class DeploymentClaimed(BearmanError):
     """Another caller already claimed this deployment with GetProfile."""
+
+
+class ProfileAppendInvalid(BearmanError):
+    """A stored command line names a variable that does not exist or is malformed."""
+
+
+class IpxeUnsafeValue(BearmanError):
+    """A value would change the meaning of an iPXE script."""
+
+
+class FirstStageMissing(BearmanError):
+    """The built first-stage image is not where it was looked for."""

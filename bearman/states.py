@@ -1,7 +1,7 @@
 """The Node and Baremetal state machines as data.
 
-Pure Python (no Django) so that the agent, the admin, the API and the tests read
-one table. `bearman.services.transitions` is the one place that applies them.
+Pure Python (no Django): the models, the admin, the API and the tests read one table.
+`bearman.services.transitions` is the one place that applies them.
 """
 
 import enum

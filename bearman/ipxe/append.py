@@ -4,7 +4,7 @@ import string
 
 from django.core.exceptions import ValidationError
 
-from bearman.errors import BearmanError
+from bearman.errors import ProfileAppendInvalid
 
 APPEND_VARIABLES = frozenset({"bearman_url", "grpc", "uuid", "hostname"})
 
@@ -33,10 +33,6 @@ def validate_append_variables(append: str) -> None:
                 "known": ", ".join(f"{{{name}}}" for name in sorted(APPEND_VARIABLES)),
             },
         )
-
-
-class ProfileAppendInvalid(BearmanError):
-    """A stored command line names a variable that does not exist or is malformed."""
 
 
 def render_append(append: str, **values: str) -> str:

@@ -11,14 +11,10 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from bearman.errors import BearmanError
+from bearman.errors import IpxeUnsafeValue
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 OPERATOR_TOKENS = {"||", "&&"}
-
-
-class IpxeUnsafeValue(BearmanError):
-    """A value would change the meaning of an iPXE script."""
 
 
 def ipxe_problem(value: str) -> str | None:

@@ -2,7 +2,7 @@
 
 The driver keeps no state itself: it reads and writes a `FakeMachineStore` handed to it,
 so it stays free of Django. The service layer hands it one backed by the database
-(`bearman.services.fake_machines`); tests may use `MemoryFakeStore`.
+(`bearman.services.power.drivers.DatabaseFakeStore`); tests may use `MemoryFakeStore`.
 """
 
 from dataclasses import dataclass, replace

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bearman.errors import FirstStageMissing
 from bearman.models import BootArtifact
 from bearman.services.catalog import CHUNK, artifact_store
 
@@ -20,10 +21,6 @@ INITRD_ARTIFACT = "first-stage-initrd.img"
 AGENT_ENV_PATH = "etc/bearman/agent.env"
 # What a systemd EnvironmentFile= takes unquoted and the agent reads back unchanged.
 SAFE_VALUE = re.compile(r"[A-Za-z0-9._~+/=:@-]+")
-
-
-class FirstStageMissing(Exception):
-    """The built image is not where it was looked for."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ that finds it taken drops the row). It runs when the cursor reaches the end of t
 "the pool is full" is said only once every lost position has been offered again; each
 position is swept once, so later refusals cost nothing.
 
-Every change here holds the pool's row lock, FOR NO KEY UPDATE (claims never lock the pool,
-and their foreign-key checks take FOR KEY SHARE, which it lets through): releases,
+Every change here holds the pool's row lock, FOR NO KEY UPDATE (claims never lock the pool:
+the allocation table has no foreign-key constraint to check, ipman.models.allocation): releases,
 reservations, sweeps and settings changes of one pool take turns; other pools go on.
 """
 

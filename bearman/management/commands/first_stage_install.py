@@ -3,7 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from bearman.services.first_stage import FirstStageMissing, first_stage_install
+from bearman.errors import FirstStageMissing
+from bearman.services.first_stage import first_stage_install
 from bearman.settings.environment import var_dir
 
 

@@ -1,8 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from bearman.errors import IpxeUnsafeValue
 from bearman.ipxe.append import render_append, validate_append_variables
-from bearman.ipxe.safety import IpxeUnsafeValue, ipxe_checked, validate_ipxe_safe
+from bearman.ipxe.safety import ipxe_checked, validate_ipxe_safe
 
 ATTACKS = [
     "quiet\nshell",

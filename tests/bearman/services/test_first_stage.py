@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from bearman.errors import FirstStageMissing
 from bearman.models import BootArtifact
 from bearman.services.catalog import artifact_path
 from bearman.services.first_stage import (
     INITRD_ARTIFACT,
     KERNEL_ARTIFACT,
-    FirstStageMissing,
     cpio_newc,
     first_stage_install,
 )
