@@ -58,7 +58,9 @@ def add_commands(commands, common) -> None:
         "set",
         parents=[common],
         help="change a node's placement, status or BMC settings",
-        description="Change what is given; the rest stays. Status moves follow the state table.",
+        description="Change what is given; the rest stays. Status moves follow the state table. "
+        "Moving the BMC (--bmc-driver, --bmc-address, --bmc-port) needs the power permission "
+        "and forgets the stored BMC password unless --bmc-password sets a new one.",
     )
     change.add_argument("uuid", help="system UUID, any case")
     change.add_argument("--flavor", help="flavor name ('' for none)")

@@ -57,3 +57,5 @@ def test_moving_a_bmc_needs_the_power_permission(change_only_cli, cli):
     assert decrypt_secret(node.bmc_password_encrypted) == PASSWORD
     moved = cli.json("node", "set", node.uuid, "--bmc-address", "192.0.2.66")
     assert moved["bmc_address"] == "192.0.2.66" and moved["bmc_password_set"] is False
+    told = " ".join(cli.run("node", "set", "--help").stdout.split())
+    assert "needs the power permission and forgets the stored BMC password" in told
