@@ -28,6 +28,9 @@ POWER_SECONDS = Histogram(
     ["action"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
+NOTICES_UNDELIVERABLE = Counter(
+    "bearman_notices_undeliverable_total", "Notices the webhook never took, given up", ["reason"]
+)
 IPXE_REQUESTS = Counter(
     "bearman_ipxe_requests_total", "iPXE script requests answered by Bearman", ["outcome"]
 )

@@ -2,6 +2,7 @@ from .baremetal import BaremetalAdmin
 from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
+from .notice import NoticeAdmin
 from .power import PowerOperationAdmin
 from .power_bulk import PowerBulkAdmin
 from .tokens import ApiTokenAdmin
@@ -12,6 +13,7 @@ __all__ = [
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",
+    "NoticeAdmin",
     "PowerBulkAdmin",
     "PowerOperationAdmin",
     "ProfileAdmin",

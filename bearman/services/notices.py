@@ -1,32 +1,56 @@
 """Notices: raised where something fails, sent in batches by the worker, never lost.
 
-A notice is a row first (inside the failing call's transaction); a worker claims
-the pending ones, posts them as one message and marks them sent. A webhook that is
-down leaves them pending for the next try.
+A notice is a row first (inside the failing call's transaction). One flusher at a time
+(a lease on the NoticeFlusher row: the database decides, not the broker) posts the
+pending ones in messages of at most BEARMAN_NOTIFY_MAX_BYTES and marks them sent. A
+webhook that fails is left alone for a backoff that doubles (or for its Retry-After),
+then the periodic flush tries again: a failed flush queues no retry of its own. What the
+webhook can never take (too large, refused again and again, or waiting too long) is
+marked undeliverable with the reason, for the admin and /metrics.
 """
 
+import http.client
 import json
+import logging
+import time
+import urllib.error
 import urllib.request
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from bearman.errors import BearmanError
+from bearman.metrics import NOTICES_UNDELIVERABLE
 from bearman.models import Node, Notice, NoticeKind
+from bearman.models.notice import NoticeFlusher, NoticeState, NoticeUndeliverable
 
 from .queueing import TaskName, task_queue
 
+log = logging.getLogger(__name__)
+
 MAX_PER_MESSAGE = 200
-# A claim older than this belongs to a worker that died mid-send: take it over.
-CLAIM_EXPIRY = timedelta(minutes=5)
+# A flusher starts no post after this long, so that its task ends well inside the
+# broker's visibility timeout (else Redis hands the task to a second worker too).
+FLUSH_BUDGET_SECONDS = 60
+# The longest Retry-After honoured: a webhook asking for a day is broken, not busy.
+RETRY_AFTER_MAX_SECONDS = 3600
+CUT_MARKER = " … [cut to fit the webhook: {length} characters in all, full text in the admin]"
+FLUSHER_PK = 1
 
 
 class NoticeDeliveryFailed(BearmanError):
     """The webhook did not take the message."""
+
+
+class _FlushStopped(Exception):
+    """This flusher lost its lease or spent its time budget: the next flush goes on."""
 
 
 def notice_raise(*, node: Node, kind: NoticeKind, message: str, ssh_address: str = "") -> Notice:
@@ -42,48 +66,245 @@ def _schedule_flush() -> None:
     # After the batch window, so a burst of failures goes out as one message.
     task_queue(
         TaskName.NOTICES_FLUSH,
-        countdown=settings.BEARMAN_NOTIFY_BATCH_SECONDS,
+        countdown=_below_visibility_timeout(settings.BEARMAN_NOTIFY_BATCH_SECONDS),
         what="notice flush",
         meanwhile="the periodic flush sends the notices",
     )
 
 
-def notices_flush(*, now=None) -> int:
-    """Send every pending notice as one message; returns how many went out."""
+def _below_visibility_timeout(seconds: float) -> float:
+    # Redis hands a message it has held longer than its visibility timeout (a countdown
+    # included) to another worker as well: one task would run several times.
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    visibility = options.get("visibility_timeout")
+    return min(seconds, visibility / 2) if visibility else seconds
+
+
+@dataclass
+class _Flush:
+    """One flusher's lease, on the caller's clock (tests run minutes in a moment)."""
+
+    token: str
+    started: datetime
+    began: float = field(default_factory=time.monotonic)
+    sent: int = 0
+    # The smallest body the webhook answered 413 to in this flush (halved for one notice).
+    refused_size: int = 2**62
+
+    def limit(self) -> int:
+        return min(settings.BEARMAN_NOTIFY_MAX_BYTES, self.refused_size - 1)
+
+    def limit_reason(self) -> str:
+        if self.refused_size - 1 < settings.BEARMAN_NOTIFY_MAX_BYTES:
+            return f"what the webhook takes (it answered 413 to {self.refused_size} bytes or more)"
+        return f"BEARMAN_NOTIFY_MAX_BYTES ({settings.BEARMAN_NOTIFY_MAX_BYTES})"
+
+    def now(self) -> datetime:
+        return self.started + timedelta(seconds=time.monotonic() - self.began)
+
+    def over_budget(self) -> bool:
+        return time.monotonic() - self.began > FLUSH_BUDGET_SECONDS
+
+
+def notices_flush(*, now: datetime | None = None) -> int:
+    """Send the pending notices, one flusher at a time; returns how many went out.
+
+    Raises NoticeDeliveryFailed when the webhook did not take a message: the notices
+    wait for the first flush after the backoff.
+    """
     if not settings.BEARMAN_NOTIFY_WEBHOOK_URL:
         return 0
-    now = now or timezone.now()
-    claimed = _claim(now)
-    if not claimed:
-        return 0
+    flush = _lease_take(now or timezone.now())
+    if flush is None:
+        return 0  # another flusher is at work, or the webhook's backoff is not over
     try:
-        post_webhook(notice_payload(claimed))
-    except NoticeDeliveryFailed as error:
-        Notice.objects.filter(pk__in=[n.pk for n in claimed]).update(
-            claimed_at=None, last_error=str(error)[:1000]
+        notices_expire(now=flush.now())
+        _send_pending(flush)
+    except _FlushStopped:
+        pass
+    finally:
+        _lease_release(flush)
+    return flush.sent
+
+
+def notices_expire(*, now: datetime) -> int:
+    """Give up on notices still waiting after BEARMAN_NOTIFY_MAX_AGE_HOURS."""
+    cutoff = now - timedelta(hours=settings.BEARMAN_NOTIFY_MAX_AGE_HOURS)
+    old = Notice.objects.filter(state=NoticeState.PENDING, created_at__lt=cutoff)
+    return _give_up(old, NoticeUndeliverable.EXPIRED, now=now)
+
+
+def _lease_length() -> timedelta:
+    # Renewed before every post: it must outlast one post; a dead flusher's lapses soon.
+    return timedelta(seconds=2 * settings.BEARMAN_NOTIFY_TIMEOUT_SECONDS + 30)
+
+
+def _lease_take(now: datetime) -> _Flush | None:
+    NoticeFlusher.objects.get_or_create(pk=FLUSHER_PK)
+    token = uuid.uuid4().hex
+    free = Q(leased_until=None) | Q(leased_until__lt=now)
+    due = Q(next_attempt_at=None) | Q(next_attempt_at__lte=now)
+    taken = NoticeFlusher.objects.filter(free, due, pk=FLUSHER_PK).update(
+        holder=token, leased_until=now + _lease_length()
+    )
+    return _Flush(token=token, started=now) if taken else None
+
+
+def _lease_renew(flush: _Flush) -> None:
+    if flush.over_budget():
+        raise _FlushStopped
+    held = NoticeFlusher.objects.filter(pk=FLUSHER_PK, holder=flush.token)
+    if not held.update(leased_until=flush.now() + _lease_length()):
+        log.warning("notice flusher lost its lease; the flusher holding it goes on")
+        raise _FlushStopped
+
+
+def _lease_release(flush: _Flush) -> None:
+    NoticeFlusher.objects.filter(pk=FLUSHER_PK, holder=flush.token).update(
+        holder="", leased_until=None
+    )
+
+
+def _send_pending(flush: _Flush) -> None:
+    while True:
+        pending = Notice.objects.filter(state=NoticeState.PENDING).select_related("node")
+        batch = list(pending[:MAX_PER_MESSAGE])
+        if not batch:
+            return
+        _deliver(flush, batch)
+
+
+def _deliver(flush: _Flush, batch: list[Notice]) -> None:
+    """Post `batch`, halving it while it is too large; every notice ends sent or given up."""
+    limit, body = flush.limit(), _body(batch)
+    if len(body) > limit:
+        if len(batch) > 1:
+            return _deliver_halves(flush, batch)
+        body = _body_cut(batch[0], limit)
+        if len(body) > limit:
+            error = f"{len(body)} bytes even cut short, above {flush.limit_reason()}"
+            return _give_up_batch(batch, NoticeUndeliverable.TOO_LARGE, error, now=flush.now())
+    answer = _post(flush, batch, body)
+    if answer.ok:
+        return _mark_sent(flush, batch)
+    if answer.status != 413:
+        return _failed(flush, batch, answer)
+    # Remember the webhook's limit for this flush: no other body that large is posted.
+    # One notice alone is cut to half and tried again, until it fits or cannot shrink.
+    flush.refused_size = min(flush.refused_size, len(body) if len(batch) > 1 else len(body) // 2)
+    return _deliver(flush, batch)
+
+
+def _deliver_halves(flush: _Flush, batch: list[Notice]) -> None:
+    middle = len(batch) // 2
+    _deliver(flush, batch[:middle])
+    _deliver(flush, batch[middle:])
+
+
+def _body(batch: list[Notice]) -> bytes:
+    return json.dumps(notice_payload(batch)).encode()
+
+
+def _body_cut(notice: Notice, limit: int) -> bytes:
+    # One notice too large alone (an agent's long message): cut its message in the
+    # message only, so that people still hear of it; the admin keeps the full text.
+    full = notice.message
+    marker = CUT_MARKER.format(length=len(full))
+    body = _body([notice])
+    for _ in range(8):  # escaping makes the size per character uneven: converge
+        if len(body) <= limit:
+            break
+        keep = max(0, int(len(notice.message) * limit / len(body) * 0.9) - len(marker))
+        notice.message = full[:keep] + marker
+        body = _body([notice])
+    return body
+
+
+@dataclass
+class _Answer:
+    ok: bool
+    status: int | None = None  # None: no HTTP answer at all (refused, timed out)
+    error: str = ""
+    retry_after: float | None = None
+
+
+def _post(flush: _Flush, batch: list[Notice], body: bytes) -> _Answer:
+    _lease_renew(flush)
+    Notice.objects.filter(pk__in=[n.pk for n in batch]).update(
+        claimed_at=flush.now(), attempts=F("attempts") + 1
+    )
+    try:
+        post_webhook(body)
+    except urllib.error.HTTPError as error:
+        retry_after = _retry_after(error.headers.get("Retry-After"))
+        text = f"webhook answered {error.code} {error.reason} for {len(body)} bytes"
+        return _Answer(ok=False, status=error.code, error=text, retry_after=retry_after)
+    except (OSError, http.client.HTTPException) as error:  # refused, timed out, garbled
+        return _Answer(
+            ok=False, error=f"webhook did not take the notices: {type(error).__name__}: {error}"
         )
-        raise
-    Notice.objects.filter(pk__in=[n.pk for n in claimed]).update(sent_at=timezone.now())
-    return len(claimed)
+    return _Answer(ok=True)
 
 
-def _claim(now) -> list[Notice]:
-    with transaction.atomic():
-        free = Q(claimed_at=None) | Q(claimed_at__lt=now - CLAIM_EXPIRY)
-        pending = list(
-            Notice.objects.select_for_update(skip_locked=True)
-            .filter(free, sent_at=None)
-            .select_related("node")[:MAX_PER_MESSAGE]
+def _mark_sent(flush: _Flush, batch: list[Notice]) -> None:
+    Notice.objects.filter(pk__in=[n.pk for n in batch]).update(
+        state=NoticeState.SENT, sent_at=flush.now()
+    )
+    NoticeFlusher.objects.filter(pk=FLUSHER_PK).update(failures=0, next_attempt_at=None)
+    flush.sent += len(batch)
+
+
+def _failed(flush: _Flush, batch: list[Notice], answer: _Answer) -> None:
+    """Back off from the webhook; a notice it keeps refusing (4xx) is given up on."""
+    now = flush.now()
+    ids = [n.pk for n in batch]
+    Notice.objects.filter(pk__in=ids).update(claimed_at=None, last_error=answer.error[:1000])
+    if answer.status and 400 <= answer.status < 500 and answer.status != 429:
+        refused = Notice.objects.filter(
+            pk__in=ids, attempts__gte=settings.BEARMAN_NOTIFY_MAX_ATTEMPTS
         )
-        for notice in pending:
-            notice.attempts += 1
-        Notice.objects.bulk_update([_stamped(n, now) for n in pending], ["claimed_at", "attempts"])
-    return pending
+        _give_up(refused, NoticeUndeliverable.REFUSED, now=now)
+    flusher = NoticeFlusher.objects.get(pk=FLUSHER_PK)
+    delay = answer.retry_after
+    if delay is None:
+        delay = min(
+            settings.BEARMAN_NOTIFY_RETRY_SECONDS * 2**flusher.failures,
+            settings.BEARMAN_NOTIFY_RETRY_MAX_SECONDS,
+        )
+    NoticeFlusher.objects.filter(pk=FLUSHER_PK).update(
+        failures=F("failures") + 1, next_attempt_at=now + timedelta(seconds=delay)
+    )
+    raise NoticeDeliveryFailed(f"{answer.error}; next try in {delay:.0f} s")
 
 
-def _stamped(notice: Notice, now) -> Notice:
-    notice.claimed_at = now
-    return notice
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (seconds or an HTTP date), None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX_SECONDS)
+
+
+def _give_up_batch(batch: list[Notice], reason: NoticeUndeliverable, error: str, *, now) -> None:
+    notices = Notice.objects.filter(pk__in=[n.pk for n in batch])
+    notices.update(last_error=error[:1000])
+    _give_up(notices, reason, now=now)
+
+
+def _give_up(notices, reason: NoticeUndeliverable, *, now: datetime) -> int:
+    count = notices.update(
+        state=NoticeState.UNDELIVERABLE, undeliverable=reason, undeliverable_at=now, claimed_at=None
+    )
+    if count:
+        NOTICES_UNDELIVERABLE.labels(reason).inc(count)
+        log.error("%d notices undeliverable: %s", count, reason.label)
+    return count
 
 
 def notice_payload(notices: list[Notice]) -> dict:
@@ -102,6 +323,7 @@ def notice_item(notice: Notice) -> dict:
     node = notice.node
     baremetal = getattr(node, "baremetal", None)
     return {
+        "id": notice.pk,  # the same notice posted twice (a flusher died mid-post) has one id
         "kind": notice.kind,
         "what": notice.get_kind_display(),
         "message": notice.message,
@@ -140,16 +362,13 @@ def _admin_url(node: Node) -> str:
     return f"{base}{reverse('admin:bearman_node_change', args=[node.pk])}" if base else ""
 
 
-def post_webhook(payload: dict) -> None:
-    """POST the message; NoticeDeliveryFailed unless the webhook answers 2xx in time."""
+def post_webhook(body: bytes) -> None:
+    """POST `body` as JSON; OSError (urllib's HTTPError for a non-2xx answer) otherwise."""
     request = urllib.request.Request(
         settings.BEARMAN_NOTIFY_WEBHOOK_URL,
-        data=json.dumps(payload).encode(),
+        data=body,
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    try:
-        with urllib.request.urlopen(request, timeout=settings.BEARMAN_NOTIFY_TIMEOUT_SECONDS):
-            return
-    except OSError as error:  # URLError, HTTPError, timeouts and refused connections
-        raise NoticeDeliveryFailed(f"webhook did not take the notices: {error}") from None
+    with urllib.request.urlopen(request, timeout=settings.BEARMAN_NOTIFY_TIMEOUT_SECONDS):
+        return

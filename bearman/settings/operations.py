@@ -10,6 +10,16 @@ BEARMAN_NOTIFY_BATCH_SECONDS = env_int("BEARMAN_NOTIFY_BATCH_SECONDS", 20)
 # Where notices link to a node's admin page; by default the public URL.
 BEARMAN_ADMIN_URL = (env_str("BEARMAN_ADMIN_URL") or BEARMAN_PUBLIC_URL).rstrip("/")
 BEARMAN_NOTIFY_TIMEOUT_SECONDS = env_int("BEARMAN_NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+# Largest message body posted; a larger batch is split (Slack refuses big ones with 413).
+BEARMAN_NOTIFY_MAX_BYTES = env_int("BEARMAN_NOTIFY_MAX_BYTES", 64 * 1024, minimum=4096)
+# A webhook that fails is tried again after this long, doubling up to the maximum (the
+# periodic flush does it, so the delay is rounded up to BEARMAN_OPERATIONS_CHECK_SECONDS).
+BEARMAN_NOTIFY_RETRY_SECONDS = env_int("BEARMAN_NOTIFY_RETRY_SECONDS", 30, minimum=1)
+BEARMAN_NOTIFY_RETRY_MAX_SECONDS = env_int("BEARMAN_NOTIFY_RETRY_MAX_SECONDS", 300, minimum=1)
+# A notice the webhook refused (4xx) this many times, or still waiting after this many
+# hours, is given up on: undeliverable, shown in the admin.
+BEARMAN_NOTIFY_MAX_ATTEMPTS = env_int("BEARMAN_NOTIFY_MAX_ATTEMPTS", 10, minimum=1)
+BEARMAN_NOTIFY_MAX_AGE_HOURS = env_int("BEARMAN_NOTIFY_MAX_AGE_HOURS", 48, minimum=1)
 
 # A deployment still in DEPLOY_START or DEPLOYING after this long is flagged as failed.
 BEARMAN_DEPLOY_DEADLINE_MINUTES = env_int("BEARMAN_DEPLOY_DEADLINE_MINUTES", 60, minimum=1)

@@ -13,20 +13,17 @@ from bearman.services.queueing import TaskName
 log = logging.getLogger(__name__)
 
 
-@shared_task(
-    bind=True,
-    name=TaskName.NOTICES_FLUSH,
-    acks_late=True,
-    max_retries=None,  # a notice waits for the webhook as long as it takes
-)
-def notices_flush(self) -> None:
-    """Send the pending notices as one message; retry with backoff while the webhook fails."""
+# No retries of its own: the periodic flush is the retry, after the backoff kept in the
+# database. A retry chain per failed flush (one per beat tick) was a storm, and countdowns
+# longer than Redis's visibility timeout ran the same task several times.
+@shared_task(name=TaskName.NOTICES_FLUSH, acks_late=True)
+def notices_flush() -> None:
+    """Send the pending notices (one flusher at a time); a failure waits for a later flush."""
     try:
         sent = send_pending_notices()
     except NoticeDeliveryFailed as error:
-        countdown = min(30 * 2**self.request.retries, 900)
-        log.warning("notices not delivered (%s); retrying in %d s", error, countdown)
-        raise self.retry(exc=error, countdown=countdown) from None
+        log.warning("notices not delivered (%s); the periodic flush tries again", error)
+        return
     if sent:
         log.info("sent %d notices", sent)
 
