@@ -2,7 +2,7 @@
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from bearman.api.errors import error_body
+from bearman.api.errors import TRY_LATER_ERRORS, error_body, log_unavailable, unavailable_response
 
 NUL_MESSAGE = "The query string contains a NUL character (%00), which no filter or search takes."
 
@@ -31,3 +31,23 @@ def _bad_request(request):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("invalid", NUL_MESSAGE), status=400)
     return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+
+
+class DatabaseUnavailableMiddleware:
+    """A 503 with Retry-After, not a 500, for any page whose database does not answer.
+
+    The API's views answer so themselves (bearman.api.errors); this covers the admin,
+    /metrics and the other Django views.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, TRY_LATER_ERRORS):
+            return None
+        log_unavailable(request, exception)
+        return unavailable_response(request)

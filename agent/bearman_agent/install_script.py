@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -51,13 +53,38 @@ def run_install_script(script: str, *, workdir: Path, env: dict[str, str], timeo
     path.chmod(0o700)
     argv = [str(path)] if script.startswith("#!") else ["/bin/sh", str(path)]
     progress(f"running the install script ({len(script.splitlines())} lines)")
-    returncode, tail = _run_streaming(argv, workdir, {**os.environ, **env}, timeout)
+    returncode, tail = _run_streaming(argv, workdir, {**os.environ, **env}, timeout, script)
     if returncode != 0:
         detail = f": {' | '.join(tail)}" if tail else ""
         raise InstallScriptFailed(f"install script exited with status {returncode}{detail}")
 
 
-def _run_streaming(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple:
+def shebang_interpreter(script: str) -> str:
+    """The interpreter of the script's #! line as the kernel reads it ("" without one).
+
+    The kernel ends the name at a space, a tab or the newline: a carriage return before
+    the newline is part of it.
+    """
+    if not script.startswith("#!"):
+        return ""
+    line = script[2:].split("\n", 1)[0].lstrip(" \t")
+    return re.split(r"[ \t]", line, maxsplit=1)[0]
+
+
+def _why_not_started(problem: OSError, script: str) -> str:
+    """Name the #! interpreter when it is what exec could not find or run, not the file."""
+    interpreter = shebang_interpreter(script)
+    # Escaped, so that a carriage return or other control character shows.
+    shown = interpreter.encode("unicode_escape").decode("ascii")
+    if problem.errno == errno.ENOENT and interpreter and not os.path.exists(interpreter):
+        hint = " (the script has CRLF line endings: save it with LF)" if "\r" in interpreter else ""
+        return f"cannot start the install script: interpreter {shown} not found{hint}"
+    if problem.errno == errno.ENOEXEC and interpreter:
+        return f"cannot start the install script: interpreter {shown} cannot be executed"
+    return f"cannot start the install script: {problem}"
+
+
+def _run_streaming(argv: list[str], cwd: Path, env: dict, timeout: float, script: str) -> tuple:
     """Run argv, its output passed on to our stderr; (exit status, last stderr lines)."""
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     try:
@@ -72,7 +99,7 @@ def _run_streaming(argv: list[str], cwd: Path, env: dict[str, str], timeout: flo
             start_new_session=True,
         )
     except OSError as problem:
-        raise InstallScriptFailed(f"cannot start the install script: {problem}") from None
+        raise InstallScriptFailed(_why_not_started(problem, script)) from None
     # A reader thread, so that the timeout holds even when the script stops writing.
     reader = threading.Thread(target=_pass_on, args=(process.stderr, tail), daemon=True)
     reader.start()

@@ -3,12 +3,17 @@
 Every error answers `{"error": {"code": …, "message": …, "fields": {…}}}`; `fields`
 (field name → messages) comes only with validation errors. A client's input never
 yields a 500: whatever it can cause is a DRF exception, a ValidationError or one of
-our errors mapped below.
+our errors mapped below. A database that does not answer is "try later" everywhere: 503
+with Retry-After, for the API, the admin and /metrics alike.
 """
+
+import logging
+import sys
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -34,6 +39,14 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     # A pool named in a request or a flavor: the request is fine, the configuration is not.
     (ipman_errors.PoolNotFound, status.HTTP_409_CONFLICT, "pool_not_found"),
 ]
+# The database is down, restarting, refusing connections or cannot serialise this
+# transaction now: the request was fine, so the client may try it again later.
+TRY_LATER_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 10
+UNAVAILABLE_MESSAGE = "Bearman's database is not answering; try again in a few seconds."
+
+log = logging.getLogger(__name__)
+
 # Errors that are bad input in one field: a 400 naming it.
 FIELD_BY_ERROR: list[tuple[type[Exception], str]] = [(ipman_errors.AddressOutsidePool, "address")]
 
@@ -47,12 +60,43 @@ def not_found(request, exception):
 
 
 def server_error(request):
-    """Django's 500: the error body under /api/ (the traceback is logged), the page elsewhere."""
+    """Django's 500: the error body under /api/ (the traceback is logged), the page elsewhere.
+
+    A database error that escaped everything else (a middleware's) is still a 503.
+    """
+    if isinstance(sys.exception(), TRY_LATER_ERRORS):
+        return unavailable_response(request)
     if request.path.startswith("/api/"):
         message = "Bearman failed unexpectedly; the error is in its log."
         body = error_body("server_error", message)
         return JsonResponse(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     return defaults.server_error(request)
+
+
+def unavailable_response(request) -> HttpResponse:
+    """503 with Retry-After: the error body under /api/, one line of text elsewhere."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error_body("unavailable", UNAVAILABLE_MESSAGE), status=503)
+    else:
+        response = HttpResponse(
+            UNAVAILABLE_MESSAGE + "\n", status=503, content_type="text/plain; charset=utf-8"
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def log_unavailable(request, error: Exception) -> None:
+    """The database's own words (host and port among them) go to the log, never the client."""
+    log.warning("%s %s: database unavailable: %s", request.method, request.path, error)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The API's 503; DRF's handler turns `wait` into Retry-After."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = UNAVAILABLE_MESSAGE
+    default_code = "unavailable"
+    wait = RETRY_AFTER_SECONDS
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -63,6 +107,9 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, TRY_LATER_ERRORS):
+        log_unavailable(context["request"], exc)
+        exc = ServiceUnavailable()
     api_exc = _as_api_exception(exc)
     if api_exc is None:
         return None  # a bug of ours: Django answers 500 and logs the traceback

@@ -9,6 +9,11 @@ from bearman.validators import validate_sha256, validate_single_line
 HTTP_URL = URLValidator(schemes=["http", "https"])
 
 
+def normalise_line_endings(text: str) -> str:
+    """LF only: from a browser's CRLF, `#!/bin/sh` would name the interpreter `/bin/sh<CR>`."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 class BootMethod(models.TextChoices):
     KEXEC = "kexec", "kexec from the first-stage OS"
     IPXE = "ipxe", "Direct iPXE boot"
@@ -69,6 +74,7 @@ class Profile(models.Model):
         return self.name
 
     def clean(self):
+        self.install_script = normalise_line_endings(self.install_script)
         if bool(self.kernel_url) == bool(self.kernel_artifact_id):
             raise ValidationError("Give the kernel as a URL or as an uploaded artifact (one).")
         if self.initrd_url and self.initrd_artifact_id:

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError
 
 from bearman.errors import ProfileInUse
 from bearman.models import Baremetal, BootArtifact, Flavor, Profile
+from bearman.models.profile import normalise_line_endings
 
 from .boot_files import ipxe_render_on_commit
 
@@ -18,7 +19,11 @@ CHUNK = 1024 * 1024
 
 
 def profile_save(*, profile: Profile) -> Profile:
-    """Save a profile and re-render the scripts of every node it is deployed on."""
+    """Save a profile and re-render the scripts of every node it is deployed on.
+
+    The install script is stored with LF line endings, whoever sent it (admin, API).
+    """
+    profile.install_script = normalise_line_endings(profile.install_script)
     with transaction.atomic():
         profile.save()
         uuids = Baremetal.objects.filter(profile=profile).values_list("node__uuid", flat=True)

@@ -1,4 +1,4 @@
-"""Deploying many nodes at once: each gets its flavor's default profile and is powered on."""
+"""Deploying many nodes at once: each gets its flavor's default profile and is booted."""
 
 import re
 from dataclasses import dataclass, field
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bearman.errors import BearmanError
-from bearman.models import Node, PowerAction
+from bearman.models import Node, PowerAction, PowerState
 from ipman.errors import IpmanError
 
 from .deployments import baremetal_create
@@ -50,7 +50,7 @@ def nodes_deploy_default(*, nodes, actor: str) -> BulkDeployReport:
 
 
 def _deploy(node: Node, actor: str) -> str:
-    """Create the deployment and queue the power-on; what went wrong, in words, or ""."""
+    """Create the deployment and queue its boot; what went wrong, in words, or ""."""
     try:
         with transaction.atomic():
             baremetal_create(
@@ -59,10 +59,20 @@ def _deploy(node: Node, actor: str) -> str:
                 hostname=default_hostname(node),
                 actor=actor,
             )
-            power_action_request(node=node, action=PowerAction.ON, actor=actor)
+            power_action_request(node=node, action=deploy_power_action(node), actor=actor)
     except (BearmanError, IpmanError, ValidationError) as error:
         return "; ".join(getattr(error, "messages", [str(error)]))
     return ""
+
+
+def deploy_power_action(node: Node) -> PowerAction:
+    """How to boot a node into its deployment: a cycle when it is known to be on, else on.
+
+    A power on does nothing to a machine that is on: the deployment would wait for a boot
+    that never comes. (Every driver's cycle powers an off machine on, so a power state
+    that is out of date costs nothing; an on, unlike a cycle, is retried on a BMC blip.)
+    """
+    return PowerAction.CYCLE if node.power_state == PowerState.ON else PowerAction.ON
 
 
 def _why_not(node: Node) -> str:

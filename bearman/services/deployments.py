@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bearman.models import Baremetal, EventKind, Node, Profile
+from bearman.models import Baremetal, EventKind, Node, PowerState, Profile
 from bearman.states import DeployStatus
 
 from .addresses import service_addresses_lease, service_addresses_release
@@ -12,6 +12,15 @@ from .transitions import baremetal_transition
 # What an operator may change on a deployment besides its status: the node and the profile
 # change only by recreating it.
 BAREMETAL_SETTINGS = frozenset({"hostname", "vlan"})
+# A redeploy is a new run: nothing the previous run stamped, claimed or failed with is
+# true of it (the transition itself clears the error and the agent token).
+RUN_FIELDS_CLEARED = {
+    "deploying_at": None,
+    "detail_at": None,
+    "installed_at": None,
+    "failed_at": None,
+    "claimed_from": None,
+}
 
 
 def baremetal_create(
@@ -59,6 +68,28 @@ def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
         )
 
 
+def baremetal_redeploy(*, baremetal: Baremetal, actor: str) -> Baremetal:
+    """Start a deployment over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR.
+
+    A machine that is on goes on running its OS when powered on: the Event says to
+    power cycle it, which is what starts the new run.
+    """
+    with transaction.atomic():
+        baremetal_transition(
+            baremetal=baremetal, to=DeployStatus.DEPLOY_START, actor=actor, also=RUN_FIELDS_CLEARED
+        )
+        if baremetal.node.power_state == PowerState.ON:
+            event_record(
+                node=baremetal.node,
+                kind=EventKind.DEPLOYMENT,
+                message=f"{baremetal.hostname}: the node is on, so a power on changes nothing: "
+                "power cycle it to boot into the new deployment",
+                actor=actor,
+                data={"hostname": baremetal.hostname, "power_state": PowerState.ON.value},
+            )
+    return baremetal
+
+
 def baremetal_update(
     *,
     baremetal: Baremetal,
@@ -74,7 +105,9 @@ def baremetal_update(
     if unknown:
         raise TypeError(f"baremetal_update cannot change {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        if status is not None and status != baremetal.status:
+        if status == DeployStatus.DEPLOY_START and status != baremetal.status:
+            baremetal_redeploy(baremetal=baremetal, actor=actor)
+        elif status is not None and status != baremetal.status:
             baremetal_transition(baremetal=baremetal, to=status, actor=actor)
         _apply_changes(baremetal=baremetal, changes=changes, actor=actor)
     return baremetal

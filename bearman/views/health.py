@@ -1,12 +1,20 @@
 """Liveness, readiness and metrics for orchestrators and Prometheus."""
 
+import logging
+
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from kombu import Connection
 
+from bearman.api.errors import RETRY_AFTER_SECONDS
 from bearman.metrics import render_metrics
+
+log = logging.getLogger(__name__)
+# Anyone may ask /readyz: it says what is down, and the log says where and why (an
+# error's text names hosts, ports and user names).
+UNAVAILABLE = "unavailable"
 
 
 @require_safe
@@ -20,7 +28,10 @@ def readyz(request):
     """Readiness: the database and the broker answer now."""
     checks = {"database": _database_check(), "broker": _broker_check()}
     ready = all(result == "ok" for result in checks.values())
-    return JsonResponse({"ready": ready, **checks}, status=200 if ready else 503)
+    response = JsonResponse({"ready": ready, **checks}, status=200 if ready else 503)
+    if not ready:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _database_check() -> str:
@@ -29,7 +40,8 @@ def _database_check() -> str:
             cursor.execute("SELECT 1")
         return "ok"
     except DatabaseError as error:
-        return f"unavailable: {str(error).splitlines()[0][:200]}"
+        log.warning("readiness: the database is unavailable: %s", error)
+        return UNAVAILABLE
 
 
 def _broker_check() -> str:
@@ -40,8 +52,9 @@ def _broker_check() -> str:
         ) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         return "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means not ready; say which
-        return f"unavailable: {type(error).__name__}: {str(error)[:200]}"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; log which
+        log.warning("readiness: the broker is unavailable: %s: %s", type(error).__name__, error)
+        return UNAVAILABLE
 
 
 @require_safe

@@ -38,3 +38,22 @@ def test_an_empty_script_is_nothing_to_run(tmp_path, capsys):
     run_install_script("  \n", workdir=tmp_path, env={}, timeout=10)
     assert "the profile has no install script" in capsys.readouterr().err
     assert not (tmp_path / "install-script").exists()
+
+
+def test_a_crlf_script_names_its_interpreter_shown_escaped(tmp_path):
+    with pytest.raises(InstallScriptFailed) as failure:
+        run_install_script("#!/bin/sh\r\necho hi\r\n", workdir=tmp_path, env={}, timeout=10)
+    assert str(failure.value) == (
+        r"cannot start the install script: interpreter /bin/sh\r not found "
+        "(the script has CRLF line endings: save it with LF)"
+    )
+
+
+def test_a_missing_interpreter_is_named_not_the_script_file(tmp_path):
+    with pytest.raises(InstallScriptFailed) as failure:
+        run_install_script(
+            "#! /opt/missing/python3 -u\nprint(1)\n", workdir=tmp_path, env={}, timeout=10
+        )
+    message = str(failure.value)
+    assert message == "cannot start the install script: interpreter /opt/missing/python3 not found"
+    assert "install-script" not in message

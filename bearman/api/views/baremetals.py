@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from bearman.api.filters import BaremetalFilter
 from bearman.api.serializers import BaremetalSerializer
 from bearman.models import Baremetal
-from bearman.services import baremetal_create, baremetal_delete, baremetal_transition
-from bearman.states import DeployStatus
+from bearman.services import baremetal_create, baremetal_delete
+from bearman.services.deployments import baremetal_redeploy
 
 
 class BaremetalViewSet(
@@ -37,10 +37,8 @@ class BaremetalViewSet(
     @action(detail=True, methods=["post"])
     def redeploy(self, request, pk=None):
         """Start the deployment over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR."""
-        baremetal = baremetal_transition(
-            baremetal=self.get_object(),
-            to=DeployStatus.DEPLOY_START,
-            actor=request.user.get_username(),
+        baremetal = baremetal_redeploy(
+            baremetal=self.get_object(), actor=request.user.get_username()
         )
         return Response(self.get_serializer(baremetal).data)
 

@@ -3,6 +3,7 @@
 import pytest
 
 from bearman.models import Flavor, Profile
+from bearman_agent.install_script import run_install_script
 from tests.bearman.api.conftest import error_of
 from tests.factories import BaremetalFactory, FlavorFactory, ProfileFactory
 
@@ -103,3 +104,18 @@ def test_catalog_writes_need_their_permissions(client_for):
     assert viewer.delete(f"{PROFILES}noble/").status_code == 403
     assert viewer.post(FLAVORS, {"name": "x"}).status_code == 403
     assert client_for(["bearman.view_flavor"]).get(PROFILES).status_code == 403
+
+
+def test_a_profile_install_script_is_stored_with_lf_line_endings(operator, tmp_path):
+    script = "#!/bin/sh\r\nset -e\r\necho done > out\r\n"
+    created = operator.post(
+        PROFILES, {"name": "crlf", "kernel_url": KERNEL, "install_script": script}
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["install_script"] == "#!/bin/sh\nset -e\necho done > out\n"
+    patched = operator.patch(f"{PROFILES}crlf/", {"install_script": "#!/bin/sh\rexit 0\r"})
+    assert patched.json()["install_script"] == "#!/bin/sh\nexit 0\n"
+    operator.patch(f"{PROFILES}crlf/", {"install_script": script})
+    stored = Profile.objects.get(name="crlf").install_script
+    run_install_script(stored, workdir=tmp_path, env={}, timeout=30)
+    assert (tmp_path / "out").read_text() == "done\n"
