@@ -56,9 +56,11 @@ run: setup $(if $(VMS),vm-deps first-stage)
 		$(if $(VMS),vmlab)
 
 ## Debian packages the tests drive: Chromium for the browser tests; the agent's tools
-## (ipmitool among them, also the baseline of the power benchmark)
+## (ipmitool among them, also the baseline of the power benchmark); docker-compose, which
+## checks docker-compose.yml without a Docker engine, and nginx for deploy/nginx's config
 system-deps:
 	$(call debian_packages,chromium,chromium)
+	$(call debian_packages,docker-compose nginx,docker-compose nginx-light)
 	$(call debian_packages,$(AGENT_TOOLS),$(AGENT_PACKAGES))
 	$(call debian_packages,$(BOOT_TOOLS),$(BOOT_PACKAGES))
 
