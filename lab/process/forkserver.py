@@ -31,6 +31,7 @@ import traceback
 from pathlib import Path
 
 from bearman.heap import heap_freeze_startup
+from lab.process.standin import agent_reads_machine
 
 AGENT = "bearman_agent"
 PROJECT = Path(__file__).resolve().parents[2]  # where `-m lab.process.forkserver` is found
@@ -91,6 +92,8 @@ def _child(connection: socket.socket) -> None:
         os.close(log)
         os.environ.clear()
         os.environ.update(request["env"])
+        if machine := request["env"].get("BEARMAN_LAB_MACHINE"):
+            agent_reads_machine(Path(machine))
         code = _main(request["argv"])
         sys.stdout.flush()
         sys.stderr.flush()

@@ -33,19 +33,23 @@ class Lab:
 
     def __post_init__(self):
         self.standins = install_standins(self.root / "bin")
-        self.machines = [
-            LabMachine(index, self.root / f"machine-{index}").create()
-            for index in range(1, self.count + 1)
+        machines = [
+            LabMachine(index, self.root / f"machine-{index}") for index in range(1, self.count + 1)
         ]
+        # Started again on the same root, the machines keep their state (and BMCs).
+        self.new = {machine.index for machine in machines if machine.is_new}
+        self.machines = [machine.create() for machine in machines]
         self.agents = AgentForkServer()
         self.boots = ThreadPoolExecutor(max_workers=self.parallel_boots)
         self.booting: set[int] = set()
         self.lock = threading.Lock()
 
     def press_power_buttons(self) -> None:
-        """Every machine boots, as when an operator racks and powers a batch."""
+        """New machines boot, as when an operator racks and powers a batch, and so do
+        those that were running when the lab stopped; those that were off stay off."""
         for machine in self.machines:
-            self.boot(machine)
+            if machine.index in self.new or machine.get("power") != "off":
+                self.boot(machine)
 
     def boot(self, machine: LabMachine) -> None:
         with self.lock:

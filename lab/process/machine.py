@@ -2,7 +2,11 @@
 
 A machine is a directory. Stand-in tools (see `standin.py`) are tiny shell scripts
 that read and write these files, so a booting agent costs the lab next to nothing
-beyond the agent itself.
+beyond the agent itself. What the agent reads from the kernel rather than through a
+tool (its NICs in /sys/class/net, /proc/meminfo) has a copy there too.
+
+The directory outlives the lab: started again on it, the machine keeps its power state,
+its disk and the BMC its agent configured, as a rack does across a restart of the lab.
 """
 
 import json
@@ -32,9 +36,22 @@ class LabMachine:
     def mac(self) -> str:
         return f"02:1a:b0:00:{self.index >> 8 & 255:02x}:{self.index & 255:02x}"
 
+    @property
+    def memory_bytes(self) -> int:
+        """16, 32 or 64 GiB: a rack of several models."""
+        return 16 * 1024**3 << (self.index % 3)
+
+    @property
+    def is_new(self) -> bool:
+        """Never created: no power state yet."""
+        return not (self.root / "power").exists()
+
     def create(self) -> "LabMachine":
-        """Lay out the machine's files: tool outputs, powered off, empty disk."""
+        """Lay out the machine's files: tool outputs and kernel views; a new machine is
+        powered off with an empty disk, one created before keeps its state."""
+        new = self.is_new
         self.root.mkdir(parents=True, exist_ok=True)
+        self._kernel_views()
         outputs = {
             "dmidecode.out": self._dmidecode(),
             "lscpu.out": self._lscpu(),
@@ -47,8 +64,9 @@ class LabMachine:
         }
         for name, text in outputs.items():
             (self.root / name).write_text(text)
-        self.set("power", "off")
-        self.set("os", "")
+        if new:
+            self.set("os", "")
+            self.set("power", "off")  # last: it marks the machine created
         return self
 
     def get(self, name: str) -> str:
@@ -72,6 +90,15 @@ class LabMachine:
             elif words[:3] == ["user", "set", "password"]:
                 settings["users"].setdefault(words[3], {})["password"] = words[4]
         return settings
+
+    def _kernel_views(self) -> None:
+        """The machine's one NIC as /sys/class/net shows it, and its /proc/meminfo."""
+        nic = self.root / "sys" / "class" / "net" / "eth0"
+        (nic / "device").mkdir(parents=True, exist_ok=True)  # a physical NIC has one
+        attributes = {"address": self.mac, "type": "1", "carrier": "1", "speed": "25000"}
+        for name, value in attributes.items():
+            (nic / name).write_text(value + "\n")
+        (self.root / "meminfo").write_text(f"MemTotal:       {self.memory_bytes // 1024} kB\n")
 
     def _dmidecode(self) -> str:
         return (

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from bearman.models import BootArtifact, Flavor, Node, Profile
 from bearman.services import artifact_store, profile_save
+from bearman.services.nodes import node_delete
 from ipman.models import Pool
 from ipman.services import pool_create
 
@@ -54,3 +55,13 @@ def lab_nodes(uuids: list[str]):
 def lab_assign_flavor(*, flavor: Flavor, uuids: list[str]) -> int:
     """Give the lab's registered nodes the lab flavor, as an operator would."""
     return lab_nodes(uuids).filter(flavor=None).update(flavor=flavor)
+
+
+def lab_forget_nodes(*, uuids: list[str]) -> int:
+    """Remove these lab machines' nodes from Bearman: their machines start anew (no state,
+    no BMC), so the nodes Bearman knew would be READY with a BMC nobody serves. Removed,
+    they register afresh. Returns how many there were."""
+    nodes = list(lab_nodes(uuids))
+    for node in nodes:
+        node_delete(node=node, actor="lab")
+    return len(nodes)

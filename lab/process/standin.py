@@ -5,7 +5,11 @@ They print with shell builtins only: a `cat` per tool was a process more per too
 some 1,200 of them for a lab of 200 machines.
 """
 
+import functools
 from pathlib import Path
+
+import bearman_agent.facts
+from bearman_agent.facts import memory, net
 
 # `cat` of one of the machine's files (the last line may lack its newline).
 SHOW = (
@@ -39,3 +43,13 @@ def install_standins(directory: Path) -> Path:
         script.write_text(f"#!/bin/sh\n{SHOW}\n{body}\n")
         script.chmod(0o755)
     return directory
+
+
+def agent_reads_machine(machine_root: Path) -> None:
+    """Point this agent process's reads of the kernel (/sys/class/net, /proc/meminfo) at
+    the machine's copies: without it every lab machine reported the host's NICs and
+    memory, and a search by MAC found all of them."""
+    bearman_agent.facts.read_nics = functools.partial(
+        net.read_nics, machine_root / "sys" / "class" / "net"
+    )
+    memory.PROC_MEMINFO = machine_root / "meminfo"

@@ -2,7 +2,6 @@ import logging
 import os
 import resource
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from bearman.settings.environment import var_dir
 from bearman.states import DeployStatus, NodeStatus
 from lab.follow import lab_vm_nodes, vm_lab_follow
 from lab.process.lab import Lab
-from lab.process.setup import lab_assign_flavor, lab_nodes, lab_prepare
+from lab.process.setup import lab_assign_flavor, lab_forget_nodes, lab_nodes, lab_prepare
 from lab.qemu import Forwards, choose_accel
 from lab.setup import vm_lab_prepare
 from lab.vms import VmLab
@@ -45,7 +44,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--web-url", default=settings.BEARMAN_PUBLIC_URL or "http://127.0.0.1:8000"
         )
-        parser.add_argument("--root", default="", help="machine state (default: a temp dir)")
+        parser.add_argument(
+            "--root", default="", help="machine state, kept across runs (default: var/process-lab)"
+        )
         parser.add_argument("--bmc-port", type=int, default=623)
         parser.add_argument(
             "--deploy",
@@ -73,20 +74,30 @@ class Command(BaseCommand):
         logging.getLogger("lab.process").setLevel(logging.WARNING)
         heap_freeze_startup()
         flavor = lab_prepare()
+        # Beside the database that knows the nodes: a second start finds its machines.
         lab = Lab(
-            root=Path(root or tempfile.mkdtemp(prefix="bearman-lab-")),
+            root=Path(root or var_dir() / "process-lab"),
             count=nodes,
             web_url=web_url.rstrip("/"),
             token=settings.BEARMAN_ENROLLMENT_TOKEN,
             bmc_port=bmc_port,
         )
         uuids = [machine.uuid for machine in lab.machines]
+        new = [machine.uuid for machine in lab.machines if machine.index in lab.new]
+        if forgotten := lab_forget_nodes(uuids=new):
+            self.stdout.write(
+                f"{forgotten} nodes Bearman knew have no machine state under {lab.root}: "
+                "removed, they register afresh"
+            )
         stop = threading.Event()
         watcher = threading.Thread(target=lab.run, kwargs={"stop": stop}, daemon=True)
         started, cpu_before = time.monotonic(), _cpu_seconds(resource.RUSAGE_SELF)
         watcher.start()
         lab.press_power_buttons()
-        self.stdout.write(f"Lab: {nodes} machines booting under {lab.root}", ending="\n")
+        self.stdout.write(
+            f"Lab: {nodes} machines under {lab.root}, {len(lab.new)} new; those of an earlier "
+            "run keep their state and BMCs"
+        )
         try:
             self._follow(lab, flavor, uuids, started, deploy, exit_when_done)
         except KeyboardInterrupt:
