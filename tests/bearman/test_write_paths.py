@@ -35,7 +35,6 @@ from bearman.states import DeployStatus, NodeStatus
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
 from ipman.models import Allocation
 from ipman.services import pool_create
-from tests.bearman.cli.conftest import cli  # noqa: F401 - the real `bearman` command
 from tests.bearman.grpc.conftest import (
     ENROLL,
     bearer,
@@ -45,6 +44,7 @@ from tests.bearman.grpc.conftest import (
     stop_server,
 )
 from tests.bearman.grpc.conftest import PUBLIC_URL as GRPC_PUBLIC_URL
+from tests.bearman.operator_cli.conftest import cli  # noqa: F401 - the real `bearman` command
 from tests.factories import FlavorFactory, NodeFactory, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -331,7 +331,7 @@ def test_cli_status_and_deployment_changes_rewrite_the_script(cli):  # noqa: F81
             ("deploy", node.uuid, "--profile", profile.name, "--hostname", "cli01.example.test"),
             EventKind.DEPLOYMENT,
         ),
-        (("deployment", "release", node.uuid), EventKind.DEPLOYMENT),
+        (("baremetal", "release", node.uuid), EventKind.DEPLOYMENT),
     ]
     for args, kind in steps:
         result = cli.run(*args)

@@ -3,13 +3,13 @@ moving a node's BMC from the CLI follows the power-permission rule."""
 
 import pytest
 
-from bearman.cli.commands.nodes import DETAIL_COLUMNS
-from bearman.cli.errors import EXIT_AUTH
 from bearman.crypto import decrypt_secret
+from bearman.operator_cli.commands.nodes import DETAIL_COLUMNS
+from bearman.operator_cli.errors import EXIT_AUTH
 from bearman.services import node_set_bmc_password
 from bearman.services.api_tokens import api_token_issue
 from tests.bearman.api.conftest import user_with
-from tests.bearman.cli.conftest import Cli
+from tests.bearman.operator_cli.conftest import Cli
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bearman.cli.errors import EXIT_REFUSED
 from bearman.models import Node
+from bearman.operator_cli.errors import EXIT_REFUSED
 from bearman.states import NodeStatus
 from tests.factories import NodeFactory
 

@@ -1,6 +1,6 @@
 """bearman events UUID: a node's history, newest first."""
 
-from bearman.cli.output import emit
+from bearman.operator_cli.output import emit
 
 COLUMNS = [
     ("WHEN", "created_at"),

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bearman.cli.output import emit
+from bearman.operator_cli.output import emit
 
 FLAVOR_COLUMNS = [
     ("NAME", "name"),

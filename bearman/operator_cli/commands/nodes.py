@@ -3,7 +3,7 @@
 import getpass
 import sys
 
-from bearman.cli.output import emit
+from bearman.operator_cli.output import emit
 
 from . import power
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from bearman.cli.errors import EXIT_OPERATION_FAILED
 from bearman.models import BmcDriver, FakeBmc, PowerOperation
+from bearman.operator_cli.errors import EXIT_OPERATION_FAILED
 from tests.bearman.power.helpers import free_port_range
 from tests.bearman.power.worker import celery_worker, shared_broker
 from tests.factories import NodeFactory

@@ -1,7 +1,7 @@
 """bearman pool list|show|allocate|release: IPman's address pools."""
 
-from bearman.cli.errors import ApiError
-from bearman.cli.output import emit
+from bearman.operator_cli.errors import ApiError
+from bearman.operator_cli.output import emit
 
 POOLS = "/api/v1/ipman/pools/"
 COLUMNS = [

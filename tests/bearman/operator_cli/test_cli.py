@@ -7,15 +7,15 @@ import sys
 
 import pytest
 
-from bearman.cli.errors import (
+from bearman.crypto import decrypt_secret
+from bearman.models import Baremetal, BmcDriver, Node, PowerBulk, PowerOperation
+from bearman.operator_cli.errors import (
     EXIT_AUTH,
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
 )
-from bearman.crypto import decrypt_secret
-from bearman.models import Baremetal, BmcDriver, Node, PowerBulk, PowerOperation
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, ProfileFactory
 from tests.ipman.factories import PoolFactory
@@ -91,13 +91,13 @@ def test_deploy_then_redeploy_and_release(cli):
         node.uuid,
     )
     Baremetal.objects.filter(node=node).update(status=DeployStatus.INSTALLED)
-    assert cli.json("deployment", "redeploy", node.uuid)["status"] == "deploy_start"
-    listed = cli.run("deployment", "list", "--status", "deploy_start")
+    assert cli.json("baremetal", "redeploy", node.uuid)["status"] == "deploy_start"
+    listed = cli.run("baremetal", "list", "--status", "deploy_start")
     assert "web01" in listed.stdout
-    released = cli.run("deployment", "release", node.uuid)
+    released = cli.run("baremetal", "release", node.uuid)
     assert released.returncode == 0, released.stderr
     assert not Baremetal.objects.exists()
-    assert cli.run("deployment", "show", node.uuid).returncode == EXIT_NOT_FOUND
+    assert cli.run("baremetal", "show", node.uuid).returncode == EXIT_NOT_FOUND
 
 
 def test_deploy_with_bad_input_names_each_field(cli):
@@ -168,7 +168,7 @@ def test_help_everywhere_and_exit_codes_documented(cli):
 
 def test_the_cli_imports_no_django():
     probe = (
-        "import sys, bearman.cli.main; "
+        "import sys, bearman.operator_cli.main; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'rest_framework'}))"
     )
     result = subprocess.run(
@@ -195,7 +195,7 @@ def test_pools_list_allocate_and_release(cli):
     assert cli.run("pool", "show", "nope").returncode == EXIT_NOT_FOUND
 
 
-# Power without a worker (tests/bearman/cli/test_power_cli.py has one): nothing may run yet.
+# Power without a worker (test_power_cli.py has one): nothing may run yet.
 
 
 def test_power_dry_run_lists_the_nodes_and_queues_nothing(cli):

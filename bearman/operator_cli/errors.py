@@ -16,7 +16,7 @@ EXIT_CODES = (
     (EXIT_USAGE, "bad arguments, or no server URL or token configured"),
     (EXIT_UNREACHABLE, "server unreachable, too slow, or failing (HTTP 5xx)"),
     (EXIT_AUTH, "token missing or rejected (401), or not allowed (403)"),
-    (EXIT_NOT_FOUND, "no such node, flavor, profile, deployment or pool (404)"),
+    (EXIT_NOT_FOUND, "no such node, flavor, profile, Baremetal or pool (404)"),
     (EXIT_REFUSED, "refused: invalid input (400) or not possible now (409)"),
     (EXIT_OPERATION_FAILED, "a power operation failed, or did not finish in time"),
     (EXIT_INTERRUPTED, "interrupted"),

@@ -1,7 +1,10 @@
-"""bearman deploy UUID …, and bearman deployment list|show|redeploy|release."""
+"""bearman deploy UUID …, and bearman baremetal list|show|redeploy|release.
 
-from bearman.cli.errors import ApiError
-from bearman.cli.output import emit
+A Baremetal is one deployment of a profile on a node, as the admin and the API call it.
+"""
+
+from bearman.operator_cli.errors import ApiError
+from bearman.operator_cli.output import emit
 
 BAREMETALS = "/api/v1/baremetals/"
 COLUMNS = [
@@ -20,7 +23,7 @@ def add_commands(commands, common) -> None:
         "deploy",
         parents=[common],
         help="deploy a profile on a node",
-        description="Create the node's deployment (DEPLOY_START); power the node on next.",
+        description="Create the node's Baremetal (DEPLOY_START); power the node on next.",
     )
     deploy.add_argument("uuid", help="the node's system UUID")
     deploy.add_argument("--profile", required=True, help="profile name")
@@ -28,16 +31,18 @@ def add_commands(commands, common) -> None:
     deploy.add_argument("--vlan", type=int, help="default: the flavor's VLAN")
     deploy.set_defaults(run=run_deploy)
 
-    parser = commands.add_parser("deployment", help="list deployments, redeploy or release one")
+    parser = commands.add_parser(
+        "baremetal", help="Baremetals (a profile deployed on a node): list, redeploy, release"
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    listing = verbs.add_parser("list", parents=[common], help="list deployments")
+    listing = verbs.add_parser("list", parents=[common], help="list Baremetals")
     listing.add_argument("--status", action="append", choices=STATUSES, help="repeatable")
     listing.add_argument("--profile", help="profile name")
     listing.set_defaults(run=run_list)
     for verb, text, run in (
-        ("show", "show a node's deployment", run_show),
-        ("redeploy", "start a node's deployment over (from installed or failed)", run_redeploy),
-        ("release", "forget a node's deployment; it boots as idle", run_release),
+        ("show", "show a node's Baremetal", run_show),
+        ("redeploy", "deploy the node's Baremetal again (from installed or failed)", run_redeploy),
+        ("release", "forget a node's Baremetal; it boots as idle", run_release),
     ):
         sub = verbs.add_parser(verb, parents=[common], help=text)
         sub.add_argument("uuid", help="the node's system UUID")
@@ -75,5 +80,5 @@ def run_release(args, api) -> None:
 def _of_node(api, uuid: str) -> dict:
     found = api.get(BAREMETALS, {"node": uuid})["results"]
     if not found:
-        raise ApiError(404, f"Node {uuid} has no deployment.")
+        raise ApiError(404, f"Node {uuid} has no Baremetal.")
     return found[0]

@@ -2,8 +2,8 @@
 
 import time
 
-from bearman.cli.errors import OperationFailed, UsageError
-from bearman.cli.output import emit, progress
+from bearman.operator_cli.errors import OperationFailed, UsageError
+from bearman.operator_cli.output import emit, progress
 
 BULK = "/api/v1/power-operations/bulk/"
 OPERATIONS = "/api/v1/power-operations/"
