@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from bearman.models import Baremetal
 from bearman.services import baremetal_create, baremetal_delete, baremetal_update
-from bearman.services.deployments import BAREMETAL_SETTINGS
+from bearman.services.baremetals import BAREMETAL_SETTINGS
 
 from .forms import BaremetalAdminForm
 

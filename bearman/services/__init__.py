@@ -1,5 +1,6 @@
 """Everything that changes Bearman's data goes through a function here."""
 
+from .baremetals import baremetal_create, baremetal_delete, baremetal_update
 from .catalog import (
     artifact_delete,
     artifact_store,
@@ -8,7 +9,6 @@ from .catalog import (
     profile_delete,
     profile_save,
 )
-from .deployments import baremetal_create, baremetal_delete, baremetal_update
 from .events import event_record
 from .nodes import node_create, node_delete, node_set_bmc_password, node_set_facts, node_update
 from .transitions import baremetal_transition, node_transition

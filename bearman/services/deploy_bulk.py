@@ -10,7 +10,7 @@ from bearman.errors import BearmanError
 from bearman.models import Node, PowerAction, PowerState
 from ipman.errors import IpmanError
 
-from .deployments import baremetal_create
+from .baremetals import baremetal_create
 from .power.request import power_action_request
 
 # Nodes committed together; each node's own work is a savepoint inside.

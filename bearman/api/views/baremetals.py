@@ -7,7 +7,7 @@ from bearman.api.filters import BaremetalFilter
 from bearman.api.serializers import BaremetalSerializer
 from bearman.models import Baremetal
 from bearman.services import baremetal_create, baremetal_delete
-from bearman.services.deployments import baremetal_redeploy
+from bearman.services.baremetals import baremetal_redeploy
 
 
 class BaremetalViewSet(

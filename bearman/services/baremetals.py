@@ -1,3 +1,5 @@
+"""Baremetals: a profile deployed on a node (create, change, redeploy, delete)."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
