@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from bearman.crypto import decrypt_secret, encrypt_secret
@@ -154,15 +154,12 @@ def nodes_register(*, requests: list[RegistrationRequest]) -> list[Registration 
     For each node: created or updated by UUID, its BMC address from IPman and its
     credentials, an Event per request, its BMC check queued; the same UUID twice is one
     node, answered alike, as if the requests came one after another. New UUIDs past the
-    rate limits are refused before anything is written; known nodes past registration
+    rate limits are refused and leave nothing behind; known nodes past registration
     are refused (an Event and a notice) unless armed. When the batch fails, each request
     runs again alone: one request's problem (a full pool, an unreadable secret, a
     conflict) is its own error, and the others still succeed.
     """
-    throttled = registrations_over_limits(requests=requests, now=timezone.now())
-    admitted = [request for request in requests if request.uuid not in throttled]
-    done = iter(_register_all(admitted) if admitted else [])
-    return [throttled.get(request.uuid) or next(done) for request in requests]
+    return _register_all(requests)
 
 
 def _register_all(requests: list[RegistrationRequest]) -> list[Registration | Exception]:
@@ -184,26 +181,33 @@ def _register_alone(request: RegistrationRequest) -> Registration | Exception:
 def registrations_over_limits(
     *, requests: list[RegistrationRequest], now
 ) -> dict[str, RegistrationThrottled]:
-    """The new UUIDs among `requests` that the per-source or global limit refuses.
-
-    Counted from the nodes made in the window (the database is what every gRPC process
-    shares); concurrent batches in several processes may each pass the last free places,
-    so a limit can be overshot by at most one batch per process.
-    """
+    """The new UUIDs among `requests` that the per-source or global limit refuses."""
     uuids = {request.uuid for request in requests}
     known = set(Node.objects.filter(uuid__in=uuids).values_list("uuid", flat=True))
-    new = [request for request in requests if request.uuid not in known]
+    return _throttled([r for r in requests if r.uuid not in known], now=now, made=[])
+
+
+def _throttled(new: list[RegistrationRequest], *, now, made: list[int]) -> dict:
+    """Which of these new nodes' requests the limits refuse, in order; `made`: their rows.
+
+    Counted from the nodes made in the window (the database is what every gRPC process
+    shares), in one statement; concurrent batches in several processes may each pass the
+    last free places, so a limit can be overshot by at most one batch per process.
+    """
     if not new:
         return {}
     window = settings.BEARMAN_REGISTRATION_WINDOW_SECONDS
-    recent = Node.objects.filter(created_at__gte=now - timedelta(seconds=window))
-    total = recent.count()
-    sources = {request.peer_address for request in new if request.peer_address}
-    per_source = defaultdict(int)
-    if sources:
-        counted = recent.filter(created_from__in=sources).values("created_from")
-        for row in counted.annotate(n=Count("id")).order_by():
-            per_source[row["created_from"]] = row["n"]
+    sources = sorted({request.peer_address for request in new if request.peer_address})
+    counts = (
+        Node.objects.filter(created_at__gte=now - timedelta(seconds=window))
+        .exclude(pk__in=made)
+        .aggregate(
+            total=Count("id"),
+            **{f"s{i}": Count("id", filter=Q(created_from=s)) for i, s in enumerate(sources)},
+        )
+    )
+    total = counts["total"]
+    per_source = defaultdict(int, {s: counts[f"s{i}"] for i, s in enumerate(sources)})
     admitted, refused = set(), {}
     for request in new:
         source = request.peer_address
@@ -225,6 +229,19 @@ def registrations_over_limits(
     return refused
 
 
+def _unmade(nodes: dict[str, "_Locked"], by_node, now) -> dict[str, Exception]:
+    """Refuse the nodes this batch made past the limits: their rows go, nothing is left."""
+    made = {uuid: node for uuid, node in nodes.items() if node.first_registered_at == now}
+    throttled = _throttled(
+        [by_node[uuid][0] for uuid in made], now=now, made=[node.pk for node in made.values()]
+    )
+    if throttled:
+        Node.objects.filter(pk__in=[made[uuid].pk for uuid in throttled]).delete()
+        for uuid in throttled:
+            del nodes[uuid]
+    return throttled
+
+
 def _register_together(requests: list[RegistrationRequest]) -> list[Registration | Exception]:
     """Every write of every request commits together or not at all, in a few statements."""
     now = timezone.now()
@@ -238,10 +255,12 @@ def _register_together(requests: list[RegistrationRequest]) -> list[Registration
             sources={uuid: asked[0].peer_address for uuid, asked in by_node.items()},
             now=now,
         )
+        # Only now is it known which nodes are new: the limits count those.
+        throttled = _unmade(nodes, by_node, now)
         verdicts = _verdicts(nodes, now=now)
         going = {uuid: node for uuid, node in nodes.items() if verdicts[uuid] in REGISTERING}
         going, leases, passwords = _nodes_register(going, by_node, requests, verdicts, now)
-        refusals = _refusals_record(nodes, by_node, verdicts)
+        refusals = _refusals_record(nodes, by_node, verdicts) | throttled
         ipxe_render_on_commit(uuids=[u for u, v in verdicts.items() if v != Verdict.REFUSE])
         bmc_checks_request(
             node_ids=[n.pk for n in going.values() if n.status == NodeStatus.REGISTERED]
