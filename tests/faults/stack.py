@@ -217,7 +217,18 @@ class Process:
         path = Path(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children")
         with contextlib.suppress(OSError):
             return [int(pid) for pid in path.read_text().split()]
-        return []
+        return [pid for pid in _all_pids() if _parent_of(pid) == self.popen.pid]
+
+
+def _all_pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent_of(pid: int) -> int | None:
+    """From /proc/PID/stat (a kernel without /proc/PID/task/PID/children)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return None
 
 
 @dataclass
