@@ -64,18 +64,28 @@ class BmcError(BearmanError):
     """A BMC could not do what we asked; the message says why in plain words."""
 
     transient = False  # worth trying again later
+    # Whether nobody knows the machine's power state after this error: the BMC never
+    # answered or went silent, so what it did (or is doing) cannot be told.
+    power_unknown = False
+
+    def __init__(self, message: str, *, power: MachinePower | None = None):
+        super().__init__(message)
+        self.power = power  # the machine's power state as last read, when it was
 
 
 class BmcUnreachable(BmcError):
     """Nothing answered at the BMC's address (down, wrong address, firewall)."""
 
     transient = True
+    power_unknown = True
 
 
 class BmcTimeout(BmcError):
-    """The BMC answered, then stopped answering, or the machine never reached the state."""
+    """The BMC logged us in, then stopped answering; or the machine never reached the state
+    (then `power` is what the BMC last reported)."""
 
     transient = True
+    power_unknown = True
 
 
 class BmcAuthenticationFailed(BmcError):
@@ -127,7 +137,8 @@ def wait_for_power(
         if time.monotonic() >= deadline:
             raise BmcTimeout(
                 f"the machine behind BMC {target.where} is still {state}, "
-                f"{seconds:g} s after it was asked to be {want}"
+                f"{seconds:g} s after it was asked to be {want}",
+                power=state,
             )
         time.sleep(interval)
     return state

@@ -54,6 +54,8 @@ UNSUPPORTED_CODES = {
     0xD5: "cannot do this in the machine's present state",
 }
 INSUFFICIENT_PRIVILEGE = 0xD4
+# What pyghmi answers for a command when the BMC never answered it (not an IPMI code).
+PYGHMI_TIMED_OUT = 0xFFFF
 # pyghmi reports a refused login with these words (RAKP2 and RMCP+ status texts).
 # pyghmi gives up on a silent BMC after about this long; our deadline allows for it.
 LOGIN_ATTEMPT_SECONDS = 6
@@ -103,12 +105,13 @@ def _session(target: BmcTarget):
     """A logged-in session for the length of one driver call, retried until `timeout`."""
     timeout = _timeout(target)
     deadline = time.monotonic() + timeout
+    silent = BmcUnreachable(f"BMC {target.where} did not answer within {timeout:g} s")
     while True:
         try:
-            ipmi = _bounded(target, lambda: _open(target), timeout + LOGIN_ATTEMPT_SECONDS)
+            ipmi = _bounded(target, lambda: _open(target), timeout + LOGIN_ATTEMPT_SECONDS, silent)
             break
         except pyghmi_errors.IpmiException as error:
-            _raise_login_error(target, error, timeout, deadline)
+            _raise_login_error(target, error, silent, deadline)
         except AttributeError:
             # pyghmi sometimes fails a login with its own AttributeError ('errormsg')
             # under load: drop that half-made session and log in afresh.
@@ -116,9 +119,7 @@ def _session(target: BmcTarget):
                 target.address, target.port, target.username, target.password
             )
             if time.monotonic() >= deadline:
-                raise BmcUnreachable(
-                    f"BMC {target.where} did not answer within {timeout:g} s"
-                ) from None
+                raise silent from None
     try:
         yield ipmi
     finally:
@@ -149,16 +150,17 @@ def _timeout(target: BmcTarget) -> float:
     return float(target.option("timeout", 10))
 
 
-def _bounded(target: BmcTarget, call, seconds: float):
-    """`call()`, given up after `seconds` (pyghmi can wait for ever: pyghmi_compat, 6)."""
+def _bounded(target: BmcTarget, call, seconds: float, silence: BmcError):
+    """`call()`, given up with `silence` after `seconds` (pyghmi can wait for ever:
+    pyghmi_compat, 6)."""
     try:
         return pyghmi_compat.call_with_deadline(call, seconds)
     except TimeoutError:
         pyghmi_compat.forget_target(target.address, target.port, target.username, target.password)
-        raise BmcTimeout(f"BMC {target.where} did not answer within {seconds:g} s") from None
+        raise silence from None
 
 
-def _raise_login_error(target, error, timeout: float, deadline: float) -> None:
+def _raise_login_error(target, error, silent: BmcError, deadline: float) -> None:
     """Translate a failed login; return (to try again) only while there is time left."""
     text = str(error.args[0]) if error.args and error.args[0] else ""
     if any(words in text for words in REFUSED_LOGIN_WORDS):
@@ -168,7 +170,7 @@ def _raise_login_error(target, error, timeout: float, deadline: float) -> None:
     if time.monotonic() < deadline:
         return
     # pyghmi reports silence with no text, or "timeout".
-    raise BmcUnreachable(f"BMC {target.where} did not answer within {timeout:g} s") from None
+    raise silent from None
 
 
 def _command(target: BmcTarget, ipmi, command: int, data: list[int], what: str) -> list[int]:
@@ -177,11 +179,14 @@ def _command(target: BmcTarget, ipmi, command: int, data: list[int], what: str) 
     def send():
         return ipmi.raw_command(netfn=NETFN_CHASSIS, command=command, data=data)
 
+    stopped = BmcTimeout(f"BMC {target.where} stopped answering after login: no answer to {what}")
     try:
-        response = _bounded(target, send, _timeout(target))
+        response = _bounded(target, send, _timeout(target), stopped)
     except pyghmi_errors.IpmiException:
-        raise BmcTimeout(f"BMC {target.where} stopped answering during {what}") from None
+        raise stopped from None
     code = response.get("code", 0)
+    if code == PYGHMI_TIMED_OUT:
+        raise stopped
     if code == INSUFFICIENT_PRIVILEGE:
         raise BmcAuthenticationFailed(
             f"user {target.username} may not {what} at BMC {target.where} (privilege too low)"

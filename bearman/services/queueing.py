@@ -30,6 +30,7 @@ class TaskName(StrEnum):
     POWER_OPERATIONS_QUEUE = "bearman.tasks.power_operations_queue"
     POWER_BULK_ADVANCE = "bearman.tasks.power_bulk_advance"
     POWER_REAP = "bearman.tasks.power_reap"
+    POWER_RECONCILE = "bearman.tasks.power_reconcile"
     POWER_SYNC = "bearman.tasks.power_sync"
     POWER_SYNC_BATCH = "bearman.tasks.power_sync_batch"
     NOTICES_FLUSH = "bearman.tasks.notices_flush"

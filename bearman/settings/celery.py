@@ -27,10 +27,19 @@ BEARMAN_POWER_OPERATION_SECONDS = env_int("BEARMAN_POWER_OPERATION_SECONDS", 120
 # Retries of an operation after a transient BMC error (unreachable, timeout).
 BEARMAN_POWER_RETRIES = env_int("BEARMAN_POWER_RETRIES", 2)
 BEARMAN_POWER_RETRY_SECONDS = env_int("BEARMAN_POWER_RETRY_SECONDS", 15)
-# A queued operation that no worker picked up in this time fails (is a worker running?).
+# A queued operation that no worker picked up in this time fails, with what is known of
+# why (bearman.services.power.reconcile).
 BEARMAN_POWER_QUEUE_SECONDS = env_int("BEARMAN_POWER_QUEUE_SECONDS", 900, minimum=10)
 # How often the reaper looks for operations whose worker vanished.
 BEARMAN_POWER_REAP_SECONDS = env_int("BEARMAN_POWER_REAP_SECONDS", 60, minimum=1)
+# A queued operation that no worker has claimed this long is sent again (its message may
+# be lost: a broker restart, a worker that gave up on an unavailable database), then each
+# time it has waited twice as long; a second message finds it claimed and does nothing.
+# Well below BEARMAN_POWER_QUEUE_SECONDS, and above BEARMAN_BMC_CHECK_DELAY_SECONDS and the
+# retry countdowns (BEARMAN_POWER_RETRY_SECONDS × attempt), which delay messages on purpose.
+BEARMAN_POWER_RESEND_SECONDS = env_int("BEARMAN_POWER_RESEND_SECONDS", 60, minimum=1)
+# How often the reconciler looks for such operations.
+BEARMAN_POWER_RECONCILE_SECONDS = env_int("BEARMAN_POWER_RECONCILE_SECONDS", 30, minimum=1)
 # Power-state sync of every node with a BMC; 0 turns it off.
 BEARMAN_POWER_SYNC_SECONDS = env_int("BEARMAN_POWER_SYNC_SECONDS", 300)
 # Nodes per sync task: tasks spread over the worker's processes (its concurrency). Few,
@@ -86,6 +95,10 @@ CELERY_BEAT_SCHEDULE = {
     "power-reap": {
         "task": "bearman.tasks.power_reap",
         "schedule": float(BEARMAN_POWER_REAP_SECONDS),
+    },
+    "power-reconcile": {
+        "task": "bearman.tasks.power_reconcile",
+        "schedule": float(BEARMAN_POWER_RECONCILE_SECONDS),
     },
     "deadlines": {
         "task": "bearman.tasks.operations_deadlines",

@@ -1,19 +1,25 @@
 """Celery tasks: thin, they take ids, call one service, and own their retry policy."""
 
+import dataclasses
 import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from bearman.power import BmcError
 from bearman.services.power.bulk import power_bulk_advance as power_bulk_advance_service
+from bearman.services.power.reconcile import power_operations_resend
 from bearman.services.power.request import power_operations_enqueue
 from bearman.services.power.run import (
+    DATABASE_UNAVAILABLE,
     HARD_LIMIT_MARGIN,
+    PowerOperationRequeued,
+    PowerOutcome,
+    PowerOutcomeUnrecorded,
     power_operation_fail,
     power_operation_run,
     power_operations_reap,
+    power_outcome_record,
 )
 from bearman.services.power.sync import power_sync_batches, power_sync_nodes
 from bearman.services.queueing import Lane, TaskName, task_queue
@@ -22,28 +28,67 @@ log = logging.getLogger(__name__)
 OPERATION_SECONDS = settings.BEARMAN_POWER_OPERATION_SECONDS
 
 
+# While the database is unavailable a message is tried again after 1, 2, 4, 8, then every
+# 10 s, about 3 min in all (far below the broker's visibility timeout); then it is dropped
+# and the operation, still PENDING in the database, is sent again by the reconciler
+# (power_reconcile) once the database is back.
+DATABASE_RETRIES = 20
+DATABASE_RETRY_MAX_SECONDS = 10
+
+
 @shared_task(
     bind=True,
     name=TaskName.POWER_OPERATION,
     acks_late=True,
     soft_time_limit=OPERATION_SECONDS,
     time_limit=OPERATION_SECONDS + HARD_LIMIT_MARGIN,
-    max_retries=settings.BEARMAN_POWER_RETRIES,
+    max_retries=None,  # bounded below: by the operation's attempts, or DATABASE_RETRIES
 )
-def power_operation(self, operation_id: int) -> None:
-    """Run one PowerOperation; retry it later after a transient BMC error."""
+def power_operation(self, operation_id: int, outcome: dict | None = None) -> None:
+    """Run one PowerOperation (or record the `outcome` of one the database missed); try
+    again later after a transient BMC error or while the database is unavailable."""
     try:
-        power_operation_run(
-            operation_id=operation_id, last_attempt=self.request.retries >= self.max_retries
-        )
-    except BmcError as error:  # transient: the service left the operation PENDING
-        countdown = settings.BEARMAN_POWER_RETRY_SECONDS * (self.request.retries + 1)
-        raise self.retry(exc=error, countdown=countdown) from None
+        if outcome is None:
+            attempts = settings.BEARMAN_POWER_RETRIES + 1
+            power_operation_run(operation_id=operation_id, attempts=attempts)
+        else:
+            power_outcome_record(operation_id=operation_id, outcome=PowerOutcome(**outcome))
+    except PowerOperationRequeued as requeued:  # PENDING again in the database
+        countdown = settings.BEARMAN_POWER_RETRY_SECONDS * requeued.attempt
+        raise self.retry(args=(operation_id,), kwargs={}, countdown=countdown) from None
+    except PowerOutcomeUnrecorded as unrecorded:
+        _database_retry(self, operation_id, unrecorded.__cause__, unrecorded.outcome)
+    except DATABASE_UNAVAILABLE as error:
+        _database_retry(self, operation_id, error, outcome and PowerOutcome(**outcome))
     except SoftTimeLimitExceeded:
         power_operation_fail(
             operation_id=operation_id,
             error=f"the BMC took longer than {OPERATION_SECONDS} s; the operation was stopped",
         )
+
+
+def _database_retry(task, operation_id: int, error, outcome: PowerOutcome | None) -> None:
+    retries = task.request.retries
+    if retries >= DATABASE_RETRIES:
+        log.error(
+            "power operation #%s: the database is still unavailable after %d tries (%s); %s",
+            operation_id,
+            retries + 1,
+            str(error).strip(),
+            "its outcome is lost, the reaper fails it"
+            if outcome
+            else "the reconciler sends it again once the database is back",
+        )
+        return
+    countdown = min(2**retries, DATABASE_RETRY_MAX_SECONDS)
+    log.warning(
+        "power operation #%s: the database is unavailable (%s); trying again in %d s",
+        operation_id,
+        str(error).strip(),
+        countdown,
+    )
+    kwargs = {"outcome": dataclasses.asdict(outcome)} if outcome else {}
+    raise task.retry(args=(operation_id,), kwargs=kwargs, countdown=countdown, exc=error) from None
 
 
 @shared_task(name=TaskName.POWER_OPERATIONS_QUEUE, acks_late=True)
@@ -55,9 +100,25 @@ def power_operations_queue(operation_ids: list[int], lane: str = Lane.OPERATOR) 
 @shared_task(name=TaskName.POWER_REAP, acks_late=True)
 def power_reap() -> None:
     """Fail operations stuck RUNNING past their deadline or PENDING for too long."""
-    reaped = power_operations_reap()
+    try:
+        reaped = power_operations_reap()
+    except DATABASE_UNAVAILABLE as error:  # beat asks again at the next tick
+        log.warning("power reaper: the database is unavailable (%s)", str(error).strip())
+        return
     if reaped:
-        log.warning("failed %d power operations whose worker vanished", reaped)
+        log.warning("failed %d power operations that no worker took or finished in time", reaped)
+
+
+@shared_task(name=TaskName.POWER_RECONCILE, acks_late=True)
+def power_reconcile() -> None:
+    """Send again the PENDING operations whose message no worker took (lost)."""
+    try:
+        resent = power_operations_resend()
+    except DATABASE_UNAVAILABLE as error:  # beat asks again at the next tick
+        log.warning("power reconciler: the database is unavailable (%s)", str(error).strip())
+        return
+    if resent:
+        log.warning("sent %d power operations again: no worker had taken them", resent)
 
 
 @shared_task(name=TaskName.POWER_SYNC, acks_late=True)

@@ -97,15 +97,20 @@ def _in_flight_message(node: Node) -> str:
     )
 
 
-def _enqueue(operation_id: int, delay_seconds: int = 0, lane: Lane = Lane.OPERATOR) -> None:
-    task_queue(
+def _enqueue(operation_id: int, delay_seconds: int = 0, lane: Lane = Lane.OPERATOR) -> bool:
+    return task_queue(
         TaskName.POWER_OPERATION,
         operation_id,
         lane=lane,
         countdown=delay_seconds or None,
         what=f"power operation #{operation_id}",
-        meanwhile=f"the reaper fails it after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
+        meanwhile=f"it is sent again after {settings.BEARMAN_POWER_RESEND_SECONDS} s",
     )
+
+
+def power_operation_enqueue(*, operation_id: int, lane: Lane) -> bool:
+    """Queue one operation as its own task now; False when the broker did not take it."""
+    return _enqueue(operation_id, lane=lane)
 
 
 def power_operations_enqueue(*, operation_ids: list[int], lane: Lane) -> None:
@@ -125,5 +130,5 @@ def _enqueue_many(operation_ids: list[int], delay_seconds: int, lane: Lane) -> N
         lane=lane,
         countdown=delay_seconds or None,
         what=f"{len(operation_ids)} power operations",
-        meanwhile=f"the reaper fails them after {settings.BEARMAN_POWER_QUEUE_SECONDS} s",
+        meanwhile=f"they are sent again after {settings.BEARMAN_POWER_RESEND_SECONDS} s",
     )

@@ -3,9 +3,10 @@ outside (time limit), reap those whose worker vanished."""
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,12 +21,13 @@ from bearman.models import (
     PowerOperation,
     PowerState,
 )
-from bearman.power import BmcError, BmcUnreachable, BootDevice, PowerRequest
+from bearman.power import BmcError, BootDevice, PowerRequest
 
 from ..events import event_record
 from .bmc_check import SYSTEM, bmc_check_failed, nodes_mark_bmc_answered
 from .bulk import power_bulk_nudge
 from .drivers import power_driver_for, power_target_for
+from .reconcile import power_unclaimed_cause, power_workers_queues
 
 BMC_CHECK = (SYSTEM, PowerAction.STATUS)  # who asks, and what, to see a BMC answer
 
@@ -44,35 +46,81 @@ BOOT_DEVICES = {
 # waits a little longer still, so it never fails an operation a live worker still runs.
 HARD_LIMIT_MARGIN = 10
 REAP_MARGIN = HARD_LIMIT_MARGIN + 5
-# After these errors nobody knows the machine's power state.
-STATE_UNKNOWN_AFTER = (BmcUnreachable,)
+# The database is away (stopped, restarting, refusing connections, a connection cut):
+# worth trying again later. Other database errors are bugs that no retry mends.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
-def power_operation_run(*, operation_id: int, last_attempt: bool = True) -> PowerOperation | None:
+@dataclass(frozen=True)
+class PowerOutcome:
+    """What one attempt learnt, kept until it is recorded: the database may be away."""
+
+    state: str  # SUCCEEDED or FAILED; PENDING: a transient failure, to be tried again
+    result: str = ""
+    error: str = ""
+    power: str | None = None  # the node's power state now, when the attempt told it
+
+
+class PowerOutcomeUnrecorded(BearmanError):
+    """An attempt ended while the database was unavailable; `outcome` waits to be recorded."""
+
+    def __init__(self, outcome: PowerOutcome):
+        super().__init__(
+            f"the database was unavailable to record: {outcome.result or outcome.error}"
+        )
+        self.outcome = outcome
+
+
+class PowerOperationRequeued(BearmanError):
+    """A transient BMC error: the operation is PENDING again, for attempt `attempt` + 1."""
+
+    def __init__(self, message: str, *, attempt: int):
+        super().__init__(message)
+        self.attempt = attempt
+
+
+def power_operation_run(*, operation_id: int, attempts: int = 1) -> PowerOperation | None:
     """Run a PENDING operation through the node's driver and record the outcome.
 
     Returns None when the operation is not PENDING (another worker has it, or it ended).
-    Re-raises a transient BmcError, leaving the operation PENDING, when the caller may
-    try again (`last_attempt` false) and repeating the action is safe.
+    After a transient BMC error, while the operation has had fewer than `attempts` and
+    repeating its action is safe, it is PENDING again and PowerOperationRequeued raised.
+    PowerOutcomeUnrecorded: the database went away before the outcome was recorded;
+    `power_outcome_record` records it later.
     """
     operation = _claim(operation_id)
     if operation is None:
         return None
-    node = operation.node
-    try:
-        result, power = _perform(operation.action, node)
-    except BmcError as error:
-        if error.transient and not last_attempt and operation.action not in NOT_REPEATABLE:
-            _requeue(operation, error)
-            raise
-        return _finish(operation, OperationState.FAILED, error=str(error), failure=error)
-    except BearmanError as error:  # e.g. the stored BMC password cannot be decrypted
-        return _finish(operation, OperationState.FAILED, error=str(error))
-    return _finish(operation, OperationState.SUCCEEDED, result=result, power=power)
+    again = operation.attempts < attempts and operation.action not in NOT_REPEATABLE
+    return _record_outcome(operation, _attempt(operation, again=again))
+
+
+def power_outcome_record(*, operation_id: int, outcome: PowerOutcome) -> PowerOperation | None:
+    """Record an attempt's outcome that the database was unavailable for (as the run does).
+
+    None when the operation is not RUNNING any more (the reaper failed it meanwhile).
+    """
+    operation = (
+        PowerOperation.objects.select_related("node")
+        .filter(pk=operation_id, state=OperationState.RUNNING)
+        .first()
+    )
+    if operation is None:
+        log.warning("power operation %s ended meanwhile; not recorded: %s", operation_id, outcome)
+        return None
+    return _record_outcome(operation, outcome)
 
 
 def _claim(operation_id: int) -> PowerOperation | None:
-    """PENDING → RUNNING with a conditional UPDATE: exactly one worker wins."""
+    """PENDING → RUNNING with a conditional UPDATE: exactly one worker wins.
+
+    Read first, claim last: a database lost between the two leaves it PENDING, never
+    RUNNING with nobody running it.
+    """
+    operation = PowerOperation.objects.select_related("node").filter(pk=operation_id).first()
+    if operation is None or operation.state != OperationState.PENDING:
+        log.info("power operation %s is not pending any more; nothing to do", operation_id)
+        return None
     now = timezone.now()
     deadline = now + datetime.timedelta(
         seconds=settings.BEARMAN_POWER_OPERATION_SECONDS + REAP_MARGIN
@@ -84,9 +132,44 @@ def _claim(operation_id: int) -> PowerOperation | None:
         attempts=F("attempts") + 1,
     )
     if not claimed:
-        log.info("power operation %s is not pending any more; nothing to do", operation_id)
+        log.info("power operation %s was claimed by another worker", operation_id)
         return None
-    return PowerOperation.objects.select_related("node").get(pk=operation_id)
+    operation.state, operation.started_at, operation.deadline_at = (
+        OperationState.RUNNING,
+        now,
+        deadline,
+    )
+    operation.attempts += 1
+    return operation
+
+
+def _attempt(operation: PowerOperation, *, again: bool) -> PowerOutcome:
+    """One try through the driver; `again`: a transient failure may be tried again."""
+    try:
+        result, power = _perform(operation.action, operation.node)
+    except BmcError as error:
+        state = OperationState.PENDING if error.transient and again else OperationState.FAILED
+        known = error.power or (PowerState.UNKNOWN if error.power_unknown else None)
+        return PowerOutcome(state, error=str(error), power=known)
+    except BearmanError as error:  # e.g. the stored BMC password cannot be decrypted
+        return PowerOutcome(OperationState.FAILED, error=str(error))
+    except DATABASE_UNAVAILABLE as error:  # the fake driver keeps its machines there
+        state = OperationState.PENDING if again else OperationState.FAILED
+        outcome = PowerOutcome(
+            state, error=f"the database became unavailable: {str(error).strip()}"
+        )
+        raise PowerOutcomeUnrecorded(outcome) from error
+    return PowerOutcome(OperationState.SUCCEEDED, result=result, power=power)
+
+
+def _record_outcome(operation: PowerOperation, outcome: PowerOutcome) -> PowerOperation:
+    try:
+        if outcome.state != OperationState.PENDING:
+            return _finish(operation, outcome)
+        _requeue(operation, outcome.error)
+    except DATABASE_UNAVAILABLE as error:
+        raise PowerOutcomeUnrecorded(outcome) from error
+    raise PowerOperationRequeued(outcome.error, attempt=operation.attempts)
 
 
 def _perform(action: str, node: Node):
@@ -107,7 +190,7 @@ def _perform(action: str, node: Node):
     return f"power is {power}", power
 
 
-def _requeue(operation: PowerOperation, error: BmcError) -> None:
+def _requeue(operation: PowerOperation, error: str) -> None:
     PowerOperation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
         state=OperationState.PENDING,
         error=f"attempt {operation.attempts} failed, trying again: {error}",
@@ -116,19 +199,19 @@ def _requeue(operation: PowerOperation, error: BmcError) -> None:
     )
 
 
-def _finish(operation, state, *, result="", error="", power=None, failure=None):
+def _finish(operation: PowerOperation, outcome: PowerOutcome) -> PowerOperation:
     """RUNNING → SUCCEEDED/FAILED, the node's power state, and the Event."""
-    now = timezone.now()
+    now, state = timezone.now(), outcome.state
     with transaction.atomic():
         finished = PowerOperation.objects.filter(
             pk=operation.pk, state=OperationState.RUNNING
-        ).update(state=state, result=result, error=error, finished_at=now)
-        if power is not None or isinstance(failure, STATE_UNKNOWN_AFTER):
+        ).update(state=state, result=outcome.result, error=outcome.error, finished_at=now)
+        if outcome.power is not None:
             Node.objects.filter(pk=operation.node_id).update(
-                power_state=power or PowerState.UNKNOWN, power_state_at=now
+                power_state=outcome.power, power_state_at=now
             )
         if finished:
-            _record(operation, state, result or error)
+            _record(operation, state, outcome.result or outcome.error)
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
         elif finished and (operation.requested_by, operation.action) == BMC_CHECK:
@@ -136,7 +219,7 @@ def _finish(operation, state, *, result="", error="", power=None, failure=None):
     if not finished:  # someone else finished it first: show what they wrote
         operation.refresh_from_db()
         return operation
-    operation.state, operation.result, operation.error = state, result, error
+    operation.state, operation.result, operation.error = state, outcome.result, outcome.error
     operation.finished_at = now  # no need to read back what we just wrote
     if operation.bulk_request_id:
         _bulk_nudge(operation.bulk_request_id)
@@ -166,34 +249,36 @@ def power_operation_fail(*, operation_id: int, error: str) -> None:
     """Fail a RUNNING operation from outside the driver (the worker's time limit)."""
     operation = PowerOperation.objects.select_related("node").filter(pk=operation_id).first()
     if operation is not None:
-        _finish(operation, OperationState.FAILED, error=error, failure=BmcUnreachable(error))
+        _finish(
+            operation, PowerOutcome(OperationState.FAILED, error=error, power=PowerState.UNKNOWN)
+        )
 
 
 def power_operations_reap(*, now: datetime.datetime | None = None) -> int:
-    """Fail operations whose worker vanished, or that no worker picked up; returns how many."""
+    """Fail operations whose worker vanished, or that no worker took in time; how many."""
     now = now or timezone.now()
     stale_queue = now - datetime.timedelta(seconds=settings.BEARMAN_POWER_QUEUE_SECONDS)
     lost = PowerOperation.objects.select_related("node").filter(
         state=OperationState.RUNNING, deadline_at__lt=now
     )
-    forgotten = PowerOperation.objects.select_related("node").filter(
-        state=OperationState.PENDING, queued_at__lt=stale_queue
+    forgotten = list(
+        PowerOperation.objects.select_related("node").filter(
+            state=OperationState.PENDING, queued_at__lt=stale_queue
+        )
     )
     reaped = 0
     for operation in lost:
         reaped += _reap(
             operation,
             OperationState.RUNNING,
-            "the worker running it stopped before it finished; the machine's power state is "
-            "unknown until the next refresh",
+            "the worker running it stopped before it finished, or could not reach the database "
+            "to record how it ended; the machine's power state is unknown until the next "
+            "refresh",
         )
+    workers = power_workers_queues() if forgotten else None  # asked once, only when needed
     for operation in forgotten:
-        minutes = settings.BEARMAN_POWER_QUEUE_SECONDS / 60
-        reaped += _reap(
-            operation,
-            OperationState.PENDING,
-            f"no worker picked it up within {minutes:g} min: is a Celery worker running?",
-        )
+        cause = power_unclaimed_cause(operation, now=now, workers=workers)
+        reaped += _reap(operation, OperationState.PENDING, cause)
     return reaped
 
 

@@ -5,6 +5,7 @@ import datetime
 import ipaddress
 import os
 import random
+import selectors
 import shutil
 import signal
 import socket
@@ -218,3 +219,64 @@ def redfish_system(port: int, cert: Path, uuid: str) -> dict:
     )
     response.raise_for_status()
     return response.json()
+
+
+RMCP_PLUS = 0x06  # the RMCP+ session header's authentication type (IPMI 2.0 table 13-8)
+RAKP4 = 0x15  # the payload type of RAKP message 4: the login's last answer (table 13-16)
+
+
+class LoginThenSilence:
+    """A UDP relay to a BMC that passes the login through, then drops every packet: a BMC
+    that hung (or a network that failed) just after it logged us in.
+
+    A login ends with RAKP4 and one command, Set Session Privilege Level (pyghmi asks for
+    the administrator's); silence begins after the BMC's answer to that.
+    """
+
+    def __init__(self, bmc_port: int):
+        self.bmc = ("127.0.0.1", bmc_port)
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.back.connect(self.bmc)
+        self.port = self.front.getsockname()[1]
+        self.logged_in = threading.Event()
+        self.client = None
+        self.rakp4_seen = False
+
+    def relay(self, stop: threading.Event) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.front, selectors.EVENT_READ)
+            selector.register(self.back, selectors.EVENT_READ)
+            while not stop.is_set():
+                for key, _ in selector.select(0.1):
+                    self._pass(key.fileobj)
+
+    def _pass(self, sock) -> None:
+        packet, sender = sock.recvfrom(4096)
+        if self.logged_in.is_set():
+            return  # silence
+        if sock is self.front:
+            self.client = sender
+            self.back.send(packet)
+            return
+        self.front.sendto(packet, self.client)
+        if self.rakp4_seen:
+            self.logged_in.set()
+        elif len(packet) > 5 and packet[4] == RMCP_PLUS and packet[5] & 0x3F == RAKP4:
+            self.rakp4_seen = True
+
+
+@contextlib.contextmanager
+def bmc_silent_after_login(bmc_port: int):
+    """A relay to the BMC at `bmc_port` that goes silent once a login is done; yields it."""
+    relay, stop = LoginThenSilence(bmc_port), threading.Event()
+    thread = threading.Thread(target=relay.relay, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield relay
+    finally:
+        stop.set()
+        thread.join(5)
+        relay.front.close()
+        relay.back.close()

@@ -15,6 +15,7 @@ from bearman.power import (
     BmcAuthenticationFailed,
     BmcError,
     BmcTarget,
+    BmcTimeout,
     BmcUnreachable,
     BootDevice,
     MachinePower,
@@ -27,8 +28,10 @@ from .helpers import (
     PASSWORD,
     ROOT,
     USER,
+    bmc_silent_after_login,
     free_port_range,
     ipmitool,
+    silent_bmcs,
     stop_process,
     virtual_bmcs,
 )
@@ -108,6 +111,35 @@ def test_nothing_listening_fails_within_a_bounded_time():
         DRIVER.get_power_state(target(port, timeout=2))
     assert str(raised.value) == f"BMC 127.0.0.1:{port} did not answer within 2 s"
     assert time.monotonic() - start < 12
+
+
+def test_a_bmc_that_never_answers_is_one_that_did_not_answer():
+    # A timeout long enough for a second login: pyghmi handed it the first one's broken
+    # session, the login "succeeded" and the BMC seemed to stop answering afterwards
+    # (pyghmi_compat, 13).
+    with silent_bmcs(1) as (bmc,):
+        start = time.monotonic()
+        with pytest.raises(BmcUnreachable) as raised:
+            DRIVER.get_power_state(target(bmc.port, timeout=6))
+        elapsed = time.monotonic() - start
+    assert str(raised.value) == f"BMC 127.0.0.1:{bmc.port} did not answer within 6 s"
+    assert raised.value.power_unknown and raised.value.transient
+    assert 6 <= elapsed < 6 + 6 + 2  # its timeout, and at most one login attempt more
+    assert len(bmc.arrivals) > 2  # it was asked again and again, and never answered
+
+
+def test_a_bmc_that_stops_answering_after_login_says_so(bmc_port):
+    with bmc_silent_after_login(bmc_port + 3) as relay:
+        start = time.monotonic()
+        with pytest.raises(BmcTimeout) as raised:
+            DRIVER.set_power_state(target(relay.port, timeout=3), PowerRequest.ON)
+        elapsed = time.monotonic() - start
+    assert relay.logged_in.is_set()
+    assert str(raised.value) == (
+        f"BMC 127.0.0.1:{relay.port} stopped answering after login: no answer to power status"
+    )
+    assert raised.value.power_unknown and raised.value.transient
+    assert elapsed < 3 * 2 + 2  # the command's timeout, then the logout's
 
 
 def test_more_bmcs_than_one_process_can_select_on():

@@ -80,10 +80,10 @@ def worker_database_url() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict, *, beat: bool = False, log: Path):
+def celery_worker(env: dict, *, beat: bool = False, log: Path, queues: str = "celery,background"):
     """`celery -A bearman worker` until the block ends; yields the Popen (own process group)."""
     command = [sys.executable, "-m", "celery", "-A", "bearman", "worker", "--concurrency", "2"]
-    command += ["--loglevel", "INFO", "--without-mingle", "--without-gossip"]
+    command += ["--loglevel", "INFO", "--without-mingle", "--without-gossip", "--queues", queues]
     if beat:
         command += ["--beat", "--schedule", str(Path(env["BEARMAN_VAR_DIR"]) / "beat")]
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DATABASE"))}
@@ -132,3 +132,22 @@ def kill_worker(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
+
+
+def queued_power_operations(lane: str) -> list[int]:
+    """Take every message waiting in `lane`'s queue of the shared broker: the operation
+    ids of its power_operation tasks, in order (read as a worker would, not through us)."""
+    ids = []
+    with celery_app.connection_for_read() as connection:
+        queue = connection.SimpleQueue(lane)
+        try:
+            while True:
+                try:
+                    message = queue.get(timeout=0.5)
+                except queue.Empty:
+                    return ids
+                message.ack()
+                if message.headers.get("task") == "bearman.tasks.power_operation":
+                    ids.append(message.payload[0][0])  # protocol 2: (args, kwargs, embed)
+        finally:
+            queue.close()

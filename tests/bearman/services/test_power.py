@@ -6,12 +6,31 @@ import pytest
 from django.utils import timezone
 
 from bearman.errors import PowerNotConfigured, PowerOperationInFlight
-from bearman.models import BmcDriver, Event, EventKind, FakeBmc, OperationState, PowerOperation
-from bearman.power import BmcUnreachable
+from bearman.models import (
+    BmcDriver,
+    Event,
+    EventKind,
+    FakeBmc,
+    Node,
+    OperationState,
+    PowerOperation,
+)
 from bearman.services import node_set_bmc_password
 from bearman.services.power.request import power_action_request
-from bearman.services.power.run import power_operation_run, power_operations_reap
-from tests.bearman.power.helpers import PASSWORD, USER, free_port_range, ipmitool, virtual_bmcs
+from bearman.services.power.run import (
+    PowerOperationRequeued,
+    power_operation_run,
+    power_operations_reap,
+)
+from tests.bearman.power.helpers import (
+    PASSWORD,
+    USER,
+    bmc_silent_after_login,
+    free_port_range,
+    ipmitool,
+    silent_bmcs,
+    virtual_bmcs,
+)
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +49,9 @@ def ipmi_node(port, *, password=PASSWORD, **options):
     return node_set_bmc_password(node=node, password=password, actor="test")
 
 
-def run(node, action, *, last_attempt=True):
+def run(node, action, *, attempts=1):
     operation = power_action_request(node=node, action=action, actor="alice")
-    return power_operation_run(operation_id=operation.pk, last_attempt=last_attempt)
+    return power_operation_run(operation_id=operation.pk, attempts=attempts)
 
 
 def test_power_on_succeeds_and_the_node_and_its_log_say_so(bmc_port):
@@ -80,21 +99,46 @@ def test_an_unreachable_bmc_is_retried_then_fails_and_the_state_becomes_unknown(
     port = free_port_range(1)
     node = ipmi_node(port, timeout=1)
     operation = power_action_request(node=node, action="on", actor="alice")
-    with pytest.raises(BmcUnreachable):
-        power_operation_run(operation_id=operation.pk, last_attempt=False)
+    with pytest.raises(PowerOperationRequeued) as requeued:
+        power_operation_run(operation_id=operation.pk, attempts=2)
+    assert requeued.value.attempt == 1
     operation.refresh_from_db()
     assert operation.state == OperationState.PENDING
     assert operation.error.startswith("attempt 1 failed, trying again: BMC 127.0.0.1:")
-    operation = power_operation_run(operation_id=operation.pk, last_attempt=True)
+    operation = power_operation_run(operation_id=operation.pk, attempts=2)
     assert operation.state == OperationState.FAILED and operation.attempts == 2
     assert operation.error == f"BMC 127.0.0.1:{port} did not answer within 1 s"
     node.refresh_from_db()
     assert node.power_state == "unknown"
 
 
+def test_a_bmc_that_never_answers_leaves_the_power_state_unknown():
+    with silent_bmcs(1) as (bmc,):
+        node = ipmi_node(bmc.port, timeout=6)
+        Node.objects.filter(pk=node.pk).update(power_state="on")
+        operation = run(node, "status")
+    assert operation.state == OperationState.FAILED
+    assert operation.error == f"BMC 127.0.0.1:{bmc.port} did not answer within 6 s"
+    node.refresh_from_db()
+    assert node.power_state == "unknown"
+
+
+def test_a_bmc_that_stops_answering_after_login_leaves_the_power_state_unknown(bmc_port):
+    with bmc_silent_after_login(bmc_port + 1) as relay:
+        node = ipmi_node(relay.port, timeout=2)
+        Node.objects.filter(pk=node.pk).update(power_state="on")
+        operation = run(node, "off")
+    assert operation.state == OperationState.FAILED
+    assert operation.error == (
+        f"BMC 127.0.0.1:{relay.port} stopped answering after login: no answer to power status"
+    )
+    node.refresh_from_db()
+    assert node.power_state == "unknown"
+
+
 def test_a_reset_is_never_repeated_after_a_transient_error():
     node = ipmi_node(free_port_range(1), timeout=1)
-    operation = run(node, "reset", last_attempt=False)
+    operation = run(node, "reset", attempts=2)
     assert operation.state == OperationState.FAILED and operation.attempts == 1
 
 
@@ -124,7 +168,8 @@ def test_the_reaper_fails_operations_whose_worker_vanished():
     lost.refresh_from_db(), forgotten.refresh_from_db(), running.refresh_from_db()
     assert lost.state == forgotten.state == OperationState.FAILED
     assert "the worker running it stopped before it finished" in lost.error
-    assert "is a Celery worker running?" in forgotten.error
+    assert forgotten.error.startswith("no worker took it within 15 min; it was due to be sent")
+    assert "no Celery worker answered: is one running?" in forgotten.error
     assert running.state == OperationState.RUNNING
     node.refresh_from_db()
     assert node.power_state == "unknown"
