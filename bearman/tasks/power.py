@@ -100,11 +100,7 @@ def power_operations_queue(operation_ids: list[int], lane: str = Lane.OPERATOR) 
 @shared_task(name=TaskName.POWER_REAP, acks_late=True)
 def power_reap() -> None:
     """Fail operations stuck RUNNING past their deadline or PENDING for too long."""
-    try:
-        reaped = power_operations_reap()
-    except DATABASE_UNAVAILABLE as error:  # beat asks again at the next tick
-        log.warning("power reaper: the database is unavailable (%s)", str(error).strip())
-        return
+    reaped = _periodic("power reaper", power_operations_reap)
     if reaped:
         log.warning("failed %d power operations that no worker took or finished in time", reaped)
 
@@ -112,13 +108,19 @@ def power_reap() -> None:
 @shared_task(name=TaskName.POWER_RECONCILE, acks_late=True)
 def power_reconcile() -> None:
     """Send again the PENDING operations whose message no worker took (lost)."""
-    try:
-        resent = power_operations_resend()
-    except DATABASE_UNAVAILABLE as error:  # beat asks again at the next tick
-        log.warning("power reconciler: the database is unavailable (%s)", str(error).strip())
-        return
+    resent = _periodic("power reconciler", power_operations_resend)
     if resent:
         log.warning("sent %d power operations again: no worker had taken them", resent)
+
+
+def _periodic(what: str, service) -> int:
+    """`service()` for a beat task; the database away is one line (beat asks again), not a
+    traceback."""
+    try:
+        return service()
+    except DATABASE_UNAVAILABLE as error:
+        log.warning("%s: the database is unavailable (%s)", what, str(error).strip())
+        return 0
 
 
 @shared_task(name=TaskName.POWER_SYNC, acks_late=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bearman.models import FakeBmc, Node, OperationState, PowerOperation
 from bearman.services.power.request import power_action_request
+from bearman.tasks.power import power_reap, power_reconcile
 from tests.conftest import EMBEDDED_RUN, require
 from tests.factories import NodeFactory
 
@@ -153,3 +154,16 @@ def test_an_operation_whose_message_was_lost_is_sent_again_and_runs(worker_env, 
     assert lost.state == OperationState.SUCCEEDED and lost.attempts == 1
     assert time.monotonic() - started < 30
     assert FakeBmc.objects.get(address="10.7.1.1").power == "on"
+
+
+@postgresql_only
+def test_the_periodic_passes_wait_for_the_database_without_a_traceback(caplog):
+    require_postgresql()
+    database_allow(False)
+    try:
+        power_reconcile()
+        power_reap()
+    finally:
+        database_allow(True)
+    assert "power reconciler: the database is unavailable (connection to server" in caplog.text
+    assert "power reaper: the database is unavailable (connection to server" in caplog.text
