@@ -25,7 +25,7 @@ class NodeNotFound(BearmanError):
     """No node has the given system UUID."""
 
 
-class DeploymentNotPending(BearmanError):
+class BaremetalNotPending(BearmanError):
     """The node has no deployment in the status the call needs."""
 
 
@@ -65,7 +65,7 @@ class NodeAwaitingAcceptance(BearmanError):
     """The node was discovered in approval mode and no operator has accepted it yet."""
 
 
-class DeploymentClaimed(BearmanError):
+class BaremetalClaimed(BearmanError):
     """Another caller already claimed this deployment with GetProfile."""
 
 

@@ -79,19 +79,19 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
     def GetProfile(self, request, context):
         require_enrollment_token(bearer_token(context))
         uuid = converters.system_uuid(request.system_uuid)
-        claim = agent_deploy.deployment_profile_claim(
+        claim = agent_deploy.baremetal_profile_claim(
             uuid=uuid, endpoints=boot_endpoints(), peer_address=peer_address(context)
         )
         return converters.profile_to_proto(claim)
 
     def GetDetail(self, request, context):
         uuid = converters.system_uuid(request.system_uuid)
-        detail = agent_deploy.deployment_detail(uuid=uuid, token=bearer_token(context))
+        detail = agent_deploy.baremetal_detail(uuid=uuid, token=bearer_token(context))
         return converters.detail_to_proto(detail)
 
     def ReportInstalled(self, request, context):
         uuid = converters.system_uuid(request.system_uuid)
-        agent_deploy.deployment_report_installed(uuid=uuid, token=bearer_token(context))
+        agent_deploy.baremetal_report_installed(uuid=uuid, token=bearer_token(context))
         return agent_pb2.ReportInstalledResponse()
 
     def ReportFailed(self, request, context):
@@ -107,7 +107,7 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 peer_address=peer_address(context),
             )
         else:
-            agent_deploy.deployment_report_failed(
+            agent_deploy.baremetal_report_failed(
                 uuid=uuid, token=token, message=message, agent_address=address
             )
         return agent_pb2.ReportFailedResponse()

@@ -26,7 +26,7 @@ LOGGED_INVALID_CHARS = 40
 STATUS_BY_ERROR: list[tuple[type[Exception], grpc.StatusCode]] = [
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.NodeNotFound, grpc.StatusCode.NOT_FOUND),
-    (errors.DeploymentNotPending, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.BaremetalNotPending, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.TransitionNotAllowed, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.TransitionConflict, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.AgentTokenMissing, grpc.StatusCode.UNAUTHENTICATED),

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bearman.errors import (
-    DeploymentClaimed,
-    DeploymentNotPending,
+    BaremetalClaimed,
+    BaremetalNotPending,
     NodeNotFound,
     TransitionConflict,
 )
@@ -17,7 +17,7 @@ from bearman.metrics import observe_boot_phases
 from bearman.models import Baremetal, EventKind, Node, NoticeKind
 from bearman.states import DeployStatus
 
-from .agent_tokens import agent_token_new, deployment_for_token
+from .agent_tokens import agent_token_new, baremetal_for_token
 from .boot_scripts import BootEndpoints
 from .events import event_record
 from .notices import notice_raise
@@ -43,7 +43,7 @@ class ProfileClaim:
 
 
 @dataclass(frozen=True)
-class DeploymentDetail:
+class BaremetalDetail:
     """What GetDetail answers: the node's name and network."""
 
     hostname: str
@@ -55,7 +55,7 @@ class DeploymentDetail:
     dns_servers: list[str] = field(default_factory=list)
 
 
-def deployment_profile_claim(
+def baremetal_profile_claim(
     *, uuid: str, endpoints: BootEndpoints, peer_address: str = ""
 ) -> ProfileClaim:
     """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING.
@@ -70,11 +70,11 @@ def deployment_profile_claim(
         ).get(node__uuid=uuid)
     except Baremetal.DoesNotExist:
         _require_node(uuid)
-        raise DeploymentNotPending(f"Node {uuid} has no deployment to run.") from None
+        raise BaremetalNotPending(f"Node {uuid} has no deployment to run.") from None
     if baremetal.status == DeployStatus.DEPLOYING:
         _claimed_twice(baremetal, peer_address)
     if baremetal.status != DeployStatus.DEPLOY_START:
-        raise DeploymentNotPending(
+        raise BaremetalNotPending(
             f"Deployment {baremetal.hostname} is {baremetal.get_status_display()}, "
             "not waiting to start."
         )
@@ -126,7 +126,7 @@ def _claimed_twice(baremetal: Baremetal, peer_address: str) -> None:
             message=reason,
             ssh_address=peer_address,
         )
-    raise DeploymentClaimed(reason)
+    raise BaremetalClaimed(reason)
 
 
 def _claim(baremetal: Baremetal, endpoints: BootEndpoints, token: str) -> ProfileClaim:
@@ -152,14 +152,14 @@ def _claim(baremetal: Baremetal, endpoints: BootEndpoints, token: str) -> Profil
     )
 
 
-def deployment_detail(*, uuid: str, token: str) -> DeploymentDetail:
+def baremetal_detail(*, uuid: str, token: str) -> BaremetalDetail:
     """The hostname and network of the deployment the agent token belongs to."""
-    baremetal = deployment_for_token(uuid=uuid, token=token)
+    baremetal = baremetal_for_token(uuid=uuid, token=token)
     Baremetal.objects.filter(pk=baremetal.pk, detail_at=None).update(detail_at=timezone.now())
     flavor = baremetal.node.flavor
     bonded = bool(flavor and flavor.bond_mode != "none")
     nics = baremetal.node.facts.get("nics", []) if isinstance(baremetal.node.facts, dict) else []
-    return DeploymentDetail(
+    return BaremetalDetail(
         hostname=baremetal.hostname,
         addresses=list(baremetal.addresses),
         vlan=baremetal.vlan,
@@ -170,18 +170,18 @@ def deployment_detail(*, uuid: str, token: str) -> DeploymentDetail:
     )
 
 
-def deployment_report_installed(*, uuid: str, token: str) -> Baremetal:
+def baremetal_report_installed(*, uuid: str, token: str) -> Baremetal:
     """The install script succeeded: DEPLOYING → INSTALLED."""
-    baremetal = deployment_for_token(uuid=uuid, token=token)
+    baremetal = baremetal_for_token(uuid=uuid, token=token)
     # The transition stamps installed_at on `baremetal`; the other marks were read with it.
     baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
     observe_boot_phases(baremetal)
     return baremetal
 
 
-def deployment_report_failed(*, uuid: str, token: str, message: str, agent_address: str) -> None:
+def baremetal_report_failed(*, uuid: str, token: str, message: str, agent_address: str) -> None:
     """The deployment failed: UNRECOVERABLE_ERROR, with where to SSH in."""
-    baremetal = deployment_for_token(uuid=uuid, token=token)
+    baremetal = baremetal_for_token(uuid=uuid, token=token)
     where = f" (agent at {agent_address})" if agent_address else ""
     with transaction.atomic():
         baremetal_transition(

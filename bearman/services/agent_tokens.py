@@ -34,7 +34,7 @@ def require_enrollment_token(token: str) -> None:
         raise AgentTokenMissing("The enrollment token is wrong.")
 
 
-def deployment_for_token(*, uuid: str, token: str) -> Baremetal:
+def baremetal_for_token(*, uuid: str, token: str) -> Baremetal:
     """The deployment this agent token was issued for, which must be node `uuid`'s."""
     if not token:
         raise AgentTokenMissing("This call needs the deployment's agent token from GetProfile.")

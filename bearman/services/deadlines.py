@@ -15,7 +15,7 @@ from .transitions import baremetal_transition, node_transition
 SYSTEM = "system"
 
 
-def deployments_flag_stuck(*, now) -> int:
+def baremetals_flag_stuck(*, now) -> int:
     """Fail deployments stuck in DEPLOY_START or DEPLOYING past the deadline."""
     minutes = settings.BEARMAN_DEPLOY_DEADLINE_MINUTES
     deadline = now - timedelta(minutes=minutes)

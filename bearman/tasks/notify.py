@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from bearman.services.deadlines import deployments_flag_stuck, nodes_flag_silent_bmcs
+from bearman.services.deadlines import baremetals_flag_stuck, nodes_flag_silent_bmcs
 from bearman.services.notices import NoticeDeliveryFailed
 from bearman.services.notices import notices_flush as send_pending_notices
 from bearman.services.queueing import TaskName
@@ -32,6 +32,6 @@ def notices_flush() -> None:
 def operations_deadlines() -> None:
     """Flag deployments stuck past their deadline and BMCs that never answered."""
     now = timezone.now()
-    stuck, silent = deployments_flag_stuck(now=now), nodes_flag_silent_bmcs(now=now)
+    stuck, silent = baremetals_flag_stuck(now=now), nodes_flag_silent_bmcs(now=now)
     if stuck or silent:
         log.warning("deadlines: %d deployments stuck, %d BMCs silent", stuck, silent)

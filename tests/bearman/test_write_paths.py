@@ -18,9 +18,9 @@ from bearman.models import Baremetal, EventKind, Node
 from bearman.services import baremetal_create, node_delete
 from bearman.services.addresses import bmc_address_leases
 from bearman.services.agent_deploy import (
-    deployment_profile_claim,
-    deployment_report_failed,
-    deployment_report_installed,
+    baremetal_profile_claim,
+    baremetal_report_failed,
+    baremetal_report_installed,
 )
 from bearman.services.api_tokens import api_token_issue
 from bearman.services.boot_files import (
@@ -29,7 +29,7 @@ from bearman.services.boot_files import (
     rendered_script_path,
 )
 from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
-from bearman.services.deadlines import deployments_flag_stuck
+from bearman.services.deadlines import baremetals_flag_stuck
 from bearman.services.power.bmc_check import nodes_mark_bmc_answered
 from bearman.states import DeployStatus, NodeStatus
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
@@ -254,8 +254,8 @@ def test_api_deployment_lifecycle_rewrites_the_script(api):
     new_event_of(node, seen, EventKind.DEPLOYMENT)
 
     baremetal = Baremetal.objects.get()
-    claim = deployment_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
-    deployment_report_installed(uuid=node.uuid, token=claim.agent_token)
+    claim = baremetal_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
+    baremetal_report_installed(uuid=node.uuid, token=claim.agent_token)
     seen |= set(node_events(node))
     response = api.post(f"/api/v1/baremetals/{baremetal.pk}/redeploy/")
     assert response.status_code == 200, response.content
@@ -291,24 +291,24 @@ def test_agent_and_task_services_rewrite_the_script():
 
     baremetal_create(node=node, profile=ProfileFactory(), hostname="k01", actor="test")
     new_event_of(node, seen, EventKind.DEPLOYMENT)
-    claim = deployment_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
+    claim = baremetal_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
     assert_consistent(node)
     new_event_of(node, seen, EventKind.DEPLOYMENT)
-    deployment_report_installed(uuid=node.uuid, token=claim.agent_token)
+    baremetal_report_installed(uuid=node.uuid, token=claim.agent_token)
     assert_consistent(node)
     new_event_of(node, seen, EventKind.DEPLOYMENT)
 
 
 def test_failure_reports_and_deadlines_rewrite_the_script():
     failed, stuck = deployed("f01"), deployed("s01")
-    claim = deployment_profile_claim(uuid=failed.node.uuid, endpoints=BootEndpoints.configured())
-    deployment_report_failed(
+    claim = baremetal_profile_claim(uuid=failed.node.uuid, endpoints=BootEndpoints.configured())
+    baremetal_report_failed(
         uuid=failed.node.uuid, token=claim.agent_token, message="no disk", agent_address=""
     )
     assert Baremetal.objects.get(pk=failed.pk).status == DeployStatus.UNRECOVERABLE_ERROR
     assert_consistent(failed.node)
 
-    assert deployments_flag_stuck(now=timezone.now() + timedelta(days=1)) == 1
+    assert baremetals_flag_stuck(now=timezone.now() + timedelta(days=1)) == 1
     assert Baremetal.objects.get(pk=stuck.pk).status == DeployStatus.UNRECOVERABLE_ERROR
     assert_consistent(stuck.node)
     assert "stuck" in stuck.node.events.filter(kind=EventKind.DEPLOYMENT).first().message

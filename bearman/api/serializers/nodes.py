@@ -6,7 +6,7 @@ from bearman.states import NodeStatus
 from .validation import JsonTypesMixin
 
 
-class DeploymentSummarySerializer(serializers.ModelSerializer):
+class BaremetalSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Baremetal
         fields = ["id", "hostname", "status"]
@@ -33,7 +33,7 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
         help_text="Write-only: stored encrypted, never returned. An empty string clears it.",
     )
     bmc_password_set = serializers.BooleanField(source="has_bmc_password", read_only=True)
-    deployment = DeploymentSummarySerializer(source="baremetal", read_only=True, allow_null=True)
+    deployment = BaremetalSummarySerializer(source="baremetal", read_only=True, allow_null=True)
 
     class Meta:
         model = Node

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from bearman.models import Baremetal, Node, Notice, NoticeKind
-from bearman.services.deadlines import deployments_flag_stuck, nodes_flag_silent_bmcs
+from bearman.services.deadlines import baremetals_flag_stuck, nodes_flag_silent_bmcs
 from bearman.states import DeployStatus, NodeStatus
 from tests.factories import BaremetalFactory, NodeFactory
 
@@ -23,21 +23,21 @@ def test_a_deployment_stuck_past_its_deadline_fails_with_a_notice():
     running = BaremetalFactory(
         status=DeployStatus.DEPLOYING, deploy_started_at=T0, deploying_at=T0 + timedelta(minutes=30)
     )
-    assert deployments_flag_stuck(now=T0 + timedelta(minutes=59)) == 0
-    assert deployments_flag_stuck(now=T0 + timedelta(minutes=61)) == 1
+    assert baremetals_flag_stuck(now=T0 + timedelta(minutes=59)) == 0
+    assert baremetals_flag_stuck(now=T0 + timedelta(minutes=61)) == 1
     waiting.refresh_from_db()
     assert waiting.status == DeployStatus.UNRECOVERABLE_ERROR
     assert "stuck in Deploy start for more than 60 minutes" in waiting.last_error
     assert Baremetal.objects.get(pk=running.pk).status == DeployStatus.DEPLOYING
-    assert deployments_flag_stuck(now=T0 + timedelta(minutes=91)) == 1
+    assert baremetals_flag_stuck(now=T0 + timedelta(minutes=91)) == 1
     assert Baremetal.objects.get(pk=running.pk).status == DeployStatus.UNRECOVERABLE_ERROR
     assert Notice.objects.filter(kind=NoticeKind.DEPLOYMENT_STUCK).count() == 2
-    assert deployments_flag_stuck(now=T0 + timedelta(days=1)) == 0  # flagged once
+    assert baremetals_flag_stuck(now=T0 + timedelta(days=1)) == 0  # flagged once
 
 
 def test_installed_deployments_are_left_alone():
     BaremetalFactory(status=DeployStatus.INSTALLED, deploy_started_at=T0)
-    assert deployments_flag_stuck(now=T0 + timedelta(days=3)) == 0
+    assert baremetals_flag_stuck(now=T0 + timedelta(days=3)) == 0
 
 
 def test_a_registered_node_whose_bmc_never_answered_is_flagged():
