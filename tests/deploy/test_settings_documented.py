@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_READERS = {"env_str", "env_bool", "env_int", "env_list", "required_in_production"}
 # The bearman CLI's own environment (README, "The bearman CLI"): an operator's laptop,
 # not the server's settings.
-CLIENT_SIDE = {ROOT / "bearman" / "cli"}
+CLIENT_SIDE = {ROOT / "bearman" / "operator_cli"}
 # make's variables, passed to the Procfile's lab processes.
 MAKE_VARIABLES = {"LAB", "VMS"}
 
