@@ -20,20 +20,21 @@ FAKE_NODES = 900
 ROWS: list[Row] = []  # one per fault, in the order they ran
 
 
-@pytest.fixture(scope="session")
+# Package scope: the whole Bearman stops after the last fault, not at the end of the run.
+@pytest.fixture(scope="package")
 def webhook():
     with Webhook() as hook:
         yield hook
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def slow_bmc():
     """An IPMI BMC that takes every packet and never answers: an operation hangs on it."""
     with silent_bmcs(1) as (bmc,):
         yield bmc
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(webhook, slow_bmc):
     if EMBEDDED_RUN:
         pytest.skip("the fault suite runs on its own PostgreSQL cluster: CI's PostgreSQL run")
@@ -53,7 +54,7 @@ def stack(webhook, slow_bmc):
             shutil.copytree(directory / "logs", kept, dirs_exist_ok=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fresh_nodes(stack) -> deque:
     """Fake-driver nodes nobody has asked for power yet: one request each."""
     return deque(stack.seed["fake_nodes"])
