@@ -10,6 +10,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from bearman.models import Baremetal, Node
+from ipman.selectors import pool_list_with_usage, pool_usage
+
 GRPC_CALLS = Counter(
     "bearman_grpc_calls_total", "Agent API calls by method and status code", ["method", "code"]
 )
@@ -47,8 +50,6 @@ class InventoryCollector:
     """Nodes, deployments and pool usage, counted in the database when scraped."""
 
     def collect(self):
-        from bearman.models import Baremetal, Node
-
         nodes = GaugeMetricFamily(
             "bearman_nodes", "Nodes by status and availability zone", labels=["status", "zone"]
         )
@@ -65,8 +66,6 @@ class InventoryCollector:
 
 
 def _pool_usage():
-    from ipman.selectors import pool_list_with_usage, pool_usage
-
     used = GaugeMetricFamily("bearman_ipman_pool_used", "Addresses allocated", labels=["pool"])
     size = GaugeMetricFamily("bearman_ipman_pool_size", "Usable addresses", labels=["pool"])
     for pool in pool_list_with_usage():
