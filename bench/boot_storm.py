@@ -23,8 +23,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The repository first: bench/lab.py must not hide the `lab` package from Django's settings.
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 from support import free_port, on_postgres, scratch_postgres, wait_for  # noqa: E402
 

@@ -33,8 +33,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The repository first: bench/lab.py must not hide the `lab` package from Django's settings.
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 from support import on_postgres, scratch_postgres  # noqa: E402
 
