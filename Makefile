@@ -46,13 +46,17 @@ setup: $(BIN)/.installed
 # Inside each VM's user network Bearman is http://10.0.2.100:8000 (forwarded to this host).
 VM_LAB_ENV := ALLOWED_HOSTS=127.0.0.1,localhost,[::1],10.0.2.100 \
 	BEARMAN_PUBLIC_URL=http://10.0.2.100:8000
+# Every machine of the process lab registers from 127.0.0.1: the per-source limit on new
+# registrations (20 a minute by default) must let the whole lab in at once.
+PROCESS_LAB_ENV = BEARMAN_REGISTRATION_LIMIT_PER_SOURCE=$$(( $(LAB) * 2 + 20 )) \
+	BEARMAN_REGISTRATION_LIMIT_GLOBAL=$$(( $(LAB) * 2 + 600 ))
 run: setup $(if $(VMS),vm-deps first-stage)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py ensure_admin
 	rm -rf var/metrics  # per-process metric files of the previous run
-	$(if $(VMS),$(VM_LAB_ENV)) LAB=$(LAB) VMS=$(VMS) PATH="$(CURDIR)/$(BIN):$$PATH" \
-		$(BIN)/honcho start --procfile Procfile web grpc worker beat $(if $(LAB),lab) \
+	$(if $(VMS),$(VM_LAB_ENV)) $(if $(LAB),$(PROCESS_LAB_ENV)) LAB=$(LAB) VMS=$(VMS) \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile web grpc worker beat $(if $(LAB),lab) \
 		$(if $(VMS),vmlab)
 
 ## Debian packages the tests drive: Chromium for the browser tests; the agent's tools
