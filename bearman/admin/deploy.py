@@ -7,7 +7,7 @@ from bearman.services.deploy_bulk import nodes_deploy_default
 
 @admin.action(
     description="Deploy the flavor's default profile and power on",
-    permissions=["add_baremetal", "operate_power"],
+    permissions=["deploy"],  # NodeAdmin.has_deploy_permission: deploying powers nodes on
 )
 def deploy_default_profile(modeladmin, request, queryset):
     report = nodes_deploy_default(nodes=queryset, actor=request.user.get_username())

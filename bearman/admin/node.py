@@ -98,8 +98,9 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["bearman/admin.css"]}
 
-    def has_add_baremetal_permission(self, request):
-        return request.user.has_perm("bearman.add_baremetal")
+    def has_deploy_permission(self, request):
+        # Both: Django offers an action to holders of ANY permission it lists.
+        return request.user.has_perms(["bearman.add_baremetal", "bearman.operate_power"])
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

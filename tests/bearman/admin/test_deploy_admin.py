@@ -2,7 +2,7 @@
 
 import pytest
 
-from bearman.models import FakeBmc, OperationState, PowerAction, PowerOperation
+from bearman.models import Baremetal, FakeBmc, OperationState, PowerAction, PowerOperation
 from bearman.services.power.run import power_operation_run
 from bearman.states import DeployStatus
 from tests.factories import FlavorFactory, NodeFactory
@@ -45,3 +45,19 @@ def test_deploying_a_node_that_is_on_power_cycles_it_into_the_deployment(admin_c
         machine = FakeBmc.objects.get(address=node.bmc_address, port=node.bmc_port)
         assert (machine.power, machine.boot_device) == ("on", "")
         assert node.baremetal.status == DeployStatus.DEPLOY_START
+
+
+def test_deploying_needs_the_power_permission_as_well(client, django_user_model):
+    """Deploying powers nodes on: the right to add Baremetals alone does not offer it."""
+    from tests.bearman.api.conftest import user_with
+
+    node = fake_machine(power="off", serial="OFF2")
+    perms = ["bearman.view_node", "bearman.change_node", "bearman.add_baremetal"]
+    user = user_with(django_user_model, "deployer", perms)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    assert "deploy_default_profile" not in client.get(NODES).content.decode()
+    client.post(NODES, {"action": "deploy_default_profile", "_selected_action": [node.pk]})
+    assert not PowerOperation.objects.exists()
+    assert not Baremetal.objects.exists()
