@@ -127,7 +127,9 @@ def open_session(
     if not ipmi_session.logged:  # a broken session from an earlier failed login (13)
         forget_target(address, port, username, password)
         _purge(ipmi_session)
-        raise pyghmi_errors.IpmiException(getattr(ipmi_session, "errormsg", None) or "timeout")
+        # Not that login's error: it may have been refused while the agent was still
+        # setting the user up. The caller logs in afresh while its time lasts.
+        raise pyghmi_errors.IpmiException("timeout")
     return ipmi_session
 
 
