@@ -262,7 +262,6 @@ def test_many_threads_with_retried_packets_never_deadlock():
     # pyghmi_compat, 10: silent BMCs make pyghmi resend while other threads send; with
     # pyghmi's two locks taken in opposite orders the threads hung for good.
     live_count, silent_count = 24, 16
-    silent = [free_port_range(1) for _ in range(silent_count)]
     answers, until = {}, time.monotonic() + 8
 
     def ask(port):
@@ -274,6 +273,8 @@ def test_many_threads_with_retried_packets_never_deadlock():
             answers[port] = error
 
     with virtual_bmcs(live_count) as base_port:
+        # Chosen once the live BMCs listen, so that none of them can take a "silent" port.
+        silent = [free_port_range(1) for _ in range(silent_count)]
         ports = [*range(base_port, base_port + live_count), *silent]
         # Daemon threads, so that a deadlock fails the test instead of hanging pytest.
         threads = [threading.Thread(target=ask, args=(port,), daemon=True) for port in ports]
