@@ -2,9 +2,11 @@ from django.contrib import admin
 
 from bearman.models import Notice
 
+from .read_only import ReadOnlyAdmin
+
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
     """Notices and how their delivery went; the flusher writes them, so read-only here."""
 
     list_display = (
@@ -22,12 +24,3 @@ class NoticeAdmin(admin.ModelAdmin):
     search_fields = ("node__uuid", "message", "last_error")
     date_hierarchy = "created_at"
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -18,13 +18,14 @@ from bearman.services.power.bulk import power_bulk_request
 from bearman.services.power.request import power_action_request
 
 from .display import html_table
+from .read_only import ReadOnlyAdmin
 
 RECENT_OPERATIONS = 10
 PERMISSION = "bearman.operate_power"
 
 
 @admin.register(PowerOperation)
-class PowerOperationAdmin(admin.ModelAdmin):
+class PowerOperationAdmin(ReadOnlyAdmin):
     """Read-only: operations are created by requests and finished by workers."""
 
     list_display = (
@@ -44,15 +45,6 @@ class PowerOperationAdmin(admin.ModelAdmin):
     search_fields = ("node__uuid", "node__bmc_address", "requested_by", "error")
     date_hierarchy = "queued_at"
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def operations_link(ids: list[int]) -> str:
