@@ -122,3 +122,18 @@ def validate_bmc_options(value) -> None:
     problems = option_problems(value)
     if problems:
         raise ValidationError(problems)
+
+
+RACK_POSITION = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
+RACK_POSITION_MAX = 64
+
+
+def validate_rack_position(value: str) -> None:
+    """A rack position as the floor plan writes it (dc1-r12-u07): lowercase, so one spelling."""
+    if len(value) > RACK_POSITION_MAX or not RACK_POSITION.match(value):
+        raise ValidationError(
+            "%(value)s is not a rack position: 1 to 64 lowercase letters and digits, "
+            "parts joined by single . _ / or - (e.g. dc1-r12-u07).",
+            code="invalid_rack_position",
+            params={"value": ascii(value[:80])},
+        )

@@ -1,6 +1,8 @@
 from .api_token import ApiToken
 from .artifact import BootArtifact
 from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
+from .bmc_health import BmcHealth, BreakerState
+from .cabling import CablingLink
 from .event import Event, EventKind
 from .flavor import BondMode, Flavor
 from .node import BmcDriver, Node, PowerState
@@ -8,16 +10,23 @@ from .notice import Notice, NoticeKind
 from .power import IN_FLIGHT, NOT_REPEATABLE, FakeBmc, OperationState, PowerAction, PowerOperation
 from .power_bulk import BulkState, PowerBulk
 from .profile import BootMethod, Profile
+from .timeline import BootFlow, BootStep, BootStepName
 
 __all__ = [
     "ApiToken",
     "STATUS_TIMESTAMP_FIELDS",
     "Baremetal",
     "BmcDriver",
+    "BmcHealth",
     "BondMode",
     "BootArtifact",
+    "BootFlow",
     "BootMethod",
+    "BootStep",
+    "BootStepName",
+    "BreakerState",
     "BulkState",
+    "CablingLink",
     "Event",
     "FakeBmc",
     "IN_FLIGHT",

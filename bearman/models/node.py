@@ -2,7 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from bearman.states import NodeStatus
-from bearman.validators import validate_bmc_options
+from bearman.validators import RACK_POSITION_MAX, validate_bmc_options, validate_rack_position
 
 from .fields import SystemUuidField
 
@@ -30,6 +30,13 @@ class Node(models.Model):
         "bearman.Flavor", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
     )
     availability_zone = models.CharField(max_length=64, default="default", db_index=True)
+    # Where the machine sits; the cabling plan may name the node by it (bearman.models.cabling).
+    rack_position = models.CharField(
+        max_length=RACK_POSITION_MAX,
+        blank=True,
+        validators=[validate_rack_position],
+        help_text="Where the machine sits, e.g. dc1-r12-u07 (unique when set).",
+    )
 
     bmc_driver = models.CharField(
         "BMC driver", max_length=16, choices=BmcDriver.choices, default=BmcDriver.IPMI
@@ -80,6 +87,14 @@ class Node(models.Model):
             # Counting new registrations in a window, everyone's and one source's.
             models.Index(fields=["created_at"], name="node_created"),
             models.Index(fields=["created_from", "created_at"], name="node_created_from"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rack_position"],
+                condition=~models.Q(rack_position=""),
+                name="node_rack_position_unique",
+                violation_error_message="Another node already sits at this rack position.",
+            ),
         ]
         permissions = [("operate_power", "Can operate node power")]
 
