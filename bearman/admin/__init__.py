@@ -1,4 +1,5 @@
 from .baremetal import BaremetalAdmin
+from .cabling import CablingLinkAdmin
 from .catalog import FlavorAdmin, ProfileAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
@@ -10,6 +11,7 @@ from .tokens import ApiTokenAdmin
 __all__ = [
     "ApiTokenAdmin",
     "BaremetalAdmin",
+    "CablingLinkAdmin",
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",

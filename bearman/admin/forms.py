@@ -51,6 +51,7 @@ class NodeAdminForm(forms.ModelForm):
             "status",
             "flavor",
             "availability_zone",
+            "rack_position",
             "bmc_driver",
             "bmc_address",
             "bmc_port",

@@ -49,6 +49,7 @@ NODE_SETTINGS = frozenset(
         "product_name",
         "flavor",
         "availability_zone",
+        "rack_position",
         "bmc_driver",
         "bmc_address",
         "bmc_port",

@@ -56,6 +56,7 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             *read_only_fields,
             "flavor",
             "availability_zone",
+            "rack_position",
             "status",
             "bmc_driver",
             "bmc_address",

@@ -1,0 +1,80 @@
+"""The cabling plan in the admin: upload, preview (nothing written), confirm; the node page."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from bearman.models import CablingLink
+from tests.factories import NodeFactory
+
+pytestmark = pytest.mark.django_db
+IMPORT = reverse("admin:bearman_cablinglink_import")
+CHANGELIST = reverse("admin:bearman_cablinglink_changelist")
+PLAN = b"\xef\xbb\xbfserial,nic,switch,port\r\nCZ2D1001,eno1,leaf-r12-a,Ethernet1\r\n"
+
+
+def upload(client, data: bytes):
+    return client.post(IMPORT, {"plan": SimpleUploadedFile("plan.csv", data, "text/csv")})
+
+
+def test_an_upload_previews_the_changes_and_writes_only_once_confirmed(admin_client):
+    CablingLink.objects.create(serial="CZ2D1002", nic="eno1", switch="leaf-r12-a", port="Ethernet2")
+    data = PLAN + b"CZ2D1002,eno1,leaf-r12-a,Ethernet3\r\n"
+
+    preview = upload(admin_client, data)
+
+    page = preview.content.decode()
+    assert "1 created, 1 changed, 0 unchanged." in page
+    assert "Ethernet2 → Ethernet3" in page
+    assert CablingLink.objects.count() == 1
+    plan_text = preview.context["confirm_form"].initial["plan_text"]
+
+    done = admin_client.post(IMPORT, {"plan_text": plan_text, "confirm": "1"}, follow=True)
+
+    assert "Cabling plan imported: 1 created, 1 changed, 0 unchanged." in done.content.decode()
+    assert sorted(CablingLink.objects.values_list("serial", "port")) == [
+        ("CZ2D1001", "Ethernet1"),
+        ("CZ2D1002", "Ethernet3"),
+    ]
+
+
+def test_a_bad_upload_lists_the_refused_lines_and_offers_no_confirm(admin_client):
+    data = PLAN + b"CZ2D1003,,leaf-r12-a,Ethernet4\r\n"
+
+    page = upload(admin_client, data).content.decode()
+
+    assert "The file was refused and nothing was written" in page
+    assert "Line 3: nic is empty" in page
+    assert 'name="confirm"' not in page
+    assert not CablingLink.objects.exists()
+
+
+def test_the_import_page_needs_the_permission_to_change_the_plan(client, django_user_model):
+    user = django_user_model.objects.create_user("vic", password="Viewer-Pw-1", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_cablinglink"))
+    client.force_login(user)
+
+    assert upload(client, PLAN).status_code == 403
+    assert not CablingLink.objects.exists()
+
+
+def test_the_node_page_shows_its_cables_with_a_link_to_add_one(admin_client):
+    node = NodeFactory(serial="CZ2D1001")
+    CablingLink.objects.create(serial="CZ2D1001", nic="eno1", switch="leaf-r12-a", port="Ethernet1")
+    url = reverse("admin:bearman_node_change", args=[node.pk])
+
+    page = admin_client.get(url).content.decode()
+
+    assert "leaf-r12-a" in page and "Ethernet1" in page
+    assert f"{reverse('admin:bearman_cablinglink_add')}?serial=CZ2D1001" in page
+
+
+def test_a_cable_added_in_the_admin_must_use_a_free_switch_port(admin_client):
+    CablingLink.objects.create(serial="CZ2D1001", nic="eno1", switch="leaf-r12-a", port="Ethernet1")
+    form = {"serial": "CZ2D1002", "nic": "eno1", "switch": "leaf-r12-a", "port": "Ethernet1"}
+
+    page = admin_client.post(reverse("admin:bearman_cablinglink_add"), form).content.decode()
+
+    assert "This switch port is already cabled to another NIC." in page
+    assert CablingLink.objects.count() == 1
