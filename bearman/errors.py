@@ -79,3 +79,7 @@ class IpxeUnsafeValue(BearmanError):
 
 class FirstStageMissing(BearmanError):
     """The built first-stage image is not where it was looked for."""
+
+
+class ConformanceNothingToWaive(BearmanError):
+    """A waiver names no difference of the node's latest verdict, or gives no reason."""

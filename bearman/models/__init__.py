@@ -3,8 +3,15 @@ from .artifact import BootArtifact
 from .baremetal import STATUS_TIMESTAMP_FIELDS, Baremetal
 from .bmc_health import BmcHealth, BreakerState
 from .cabling import CablingLink
+from .conformance import (
+    ConformanceDifference,
+    ConformanceVerdict,
+    ConformanceWaiver,
+    DifferenceKind,
+    VerdictTrigger,
+)
 from .event import Event, EventKind
-from .flavor import BondMode, Flavor
+from .flavor import BondMode, DiskKind, Flavor
 from .node import BmcDriver, Node, PowerState
 from .notice import Notice, NoticeKind
 from .power import IN_FLIGHT, NOT_REPEATABLE, FakeBmc, OperationState, PowerAction, PowerOperation
@@ -13,6 +20,12 @@ from .profile import BootMethod, Profile
 from .timeline import BootFlow, BootStep, BootStepName
 
 __all__ = [
+    "ConformanceDifference",
+    "ConformanceVerdict",
+    "ConformanceWaiver",
+    "DifferenceKind",
+    "DiskKind",
+    "VerdictTrigger",
     "ApiToken",
     "STATUS_TIMESTAMP_FIELDS",
     "Baremetal",

@@ -9,6 +9,7 @@ class NoticeKind(models.TextChoices):
     BMC_UNREACHABLE = "bmc_unreachable", "BMC not answering"
     REGISTRATION_REFUSED = "registration_refused", "Known node registered again (refused)"
     DEPLOYMENT_CLAIMED = "deployment_claimed", "Deployment claimed by another caller"
+    CONFORMANCE_FAILED = "conformance_failed", "Node does not conform to its flavor or plan"
 
 
 class NoticeState(models.TextChoices):

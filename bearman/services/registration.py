@@ -26,15 +26,26 @@ from bearman.errors import (
     RegistrationThrottled,
 )
 from bearman.facts import fact_macs
-from bearman.models import Baremetal, BmcDriver, EventKind, Node, NoticeKind, PowerState
+from bearman.models import (
+    Baremetal,
+    BmcDriver,
+    BootFlow,
+    BootStepName,
+    EventKind,
+    Node,
+    NoticeKind,
+    PowerState,
+)
 from bearman.states import NODE_REGISTERING, NodeStatus, node_move_allowed
 from ipman.assignment import Assignment
 
 from .addresses import availability_zones_for, bmc_address_leases
 from .boot_files import ipxe_render_on_commit
+from .conformance import nodes_conformance_check
 from .events import EventRecord, event_record, events_record_many
 from .notices import notice_raise
 from .power.bmc_check import bmc_checks_request
+from .timeline import StepRecord, boot_steps_record, registration_step_record
 from .transitions import node_transition
 
 AGENT = "agent"
@@ -260,10 +271,16 @@ def _register_together(requests: list[RegistrationRequest]) -> list[Registration
         verdicts = _verdicts(nodes, now=now)
         going = {uuid: node for uuid, node in nodes.items() if verdicts[uuid] in REGISTERING}
         going, leases, passwords = _nodes_register(going, by_node, requests, verdicts, now)
+        # A node that does not conform is held (MAINTENANCE), so its BMC check waits.
+        held = nodes_conformance_check(node_ids=[n.pk for n in going.values()], actor=AGENT)
         refusals = _refusals_record(nodes, by_node, verdicts) | throttled
         ipxe_render_on_commit(uuids=[u for u, v in verdicts.items() if v != Verdict.REFUSE])
         bmc_checks_request(
-            node_ids=[n.pk for n in going.values() if n.status == NodeStatus.REGISTERED]
+            node_ids=[
+                n.pk
+                for n in going.values()
+                if n.status == NodeStatus.REGISTERED and n.pk not in held
+            ]
         )
     answers = {uuid: _bmc_settings(leases[uuid], passwords[uuid]) for uuid in going}
     return [
@@ -287,7 +304,13 @@ def _nodes_register(going, by_node, requests, verdicts, now):
             _registered_event(going[r.uuid], r, leases[r.uuid]) for r in requests if r.uuid in going
         ]
     )
+    boot_steps_record(records=[_registered_step(uuid, by_node[uuid][0]) for uuid in going])
     return going, leases, passwords
+
+
+def _registered_step(uuid: str, request: RegistrationRequest) -> StepRecord:
+    where = request.peer_address or request.agent_address or "an unknown address"
+    return StepRecord(uuid, BootFlow.REGISTRATION, BootStepName.REGISTERED, detail=f"from {where}")
 
 
 def _zones_for(requests: list[RegistrationRequest]):
@@ -594,6 +617,7 @@ def registration_report_failed(
                 node=node, to=NodeStatus.ERROR, actor=AGENT, message="Registration failed"
             )
         where = f" (agent at {agent_address})" if agent_address else ""
+        registration_step_record(uuid=uuid, step=BootStepName.FAILED, detail=message)
         event_record(
             node=node,
             kind=EventKind.FAILURE,

@@ -1,0 +1,18 @@
+"""Conformance: a node's facts against its flavor's expectations and its cabling plan."""
+
+from .rules import Difference, node_differences
+from .verdicts import (
+    conformance_waive,
+    differences_text,
+    node_conformance_recheck,
+    nodes_conformance_check,
+)
+
+__all__ = [
+    "Difference",
+    "conformance_waive",
+    "differences_text",
+    "node_conformance_recheck",
+    "node_differences",
+    "nodes_conformance_check",
+]

@@ -1,0 +1,260 @@
+"""Registration checks each node against its flavor and cabling plan (real parsers' facts).
+
+Each machine is built from recorded outputs of real tools by the agent's own parsers,
+sent through the wire types and the server's converters into the registration service.
+"""
+
+import pytest
+
+from bearman.models import (
+    CablingLink,
+    DifferenceKind,
+    Flavor,
+    Node,
+    Notice,
+    NoticeKind,
+    PowerOperation,
+)
+from bearman.services.registration import nodes_register
+from bearman.states import NodeStatus
+from tests.bearman.grpc.pools import make_pool
+from tests.factories import NodeFactory
+
+from .machines import (
+    Machine,
+    dell_r640,
+    hpe_dl380,
+    registration_request,
+    with_memtotal_kib,
+    without_disk,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DELL_UUID = "4c4c4544-0058-4b10-8034-b7c04f505732"
+HPE_UUID = "37383638-3330-4d32-3239-3034304b5131"
+
+
+@pytest.fixture(autouse=True)
+def ipmi_pool():
+    make_pool(name="prov-az1", network="10.10.0.0/24", purpose="provisioning", zone="az1")
+    make_pool(name="ipmi-az1", network="10.20.0.0/24", purpose="ipmi", zone="az1")
+
+
+@pytest.fixture
+def dell_flavor():
+    return Flavor.objects.create(
+        name="compute-r640",
+        cpu_model_pattern="*Xeon*Gold 6230*",
+        cpu_min_cores=40,
+        memory_gib=384,
+        disk_count=1,
+        disk_kind="ssd",
+        disk_min_gb=400,
+        nic_count=2,
+        nic_min_speed_mbps=10000,
+        nic_link_required=True,
+        firmware_minimums={"bios": "2.17.1", "bmc": "6.00"},
+    )
+
+
+@pytest.fixture
+def hpe_flavor():
+    return Flavor.objects.create(
+        name="storage-dl380",
+        cpu_model_pattern="/Gold 62[0-9]{2}R/",
+        cpu_min_cores=48,
+        memory_gib=384,
+        disk_count=1,
+        disk_kind="hdd",
+        disk_min_gb=7000,
+        nic_count=3,
+        nic_min_speed_mbps=25000,
+        nic_link_required=True,
+        firmware_minimums={"bmc": "2.72"},
+    )
+
+
+@pytest.fixture
+def dell_plan():
+    CablingLink.objects.create(
+        serial="7XK4PW2", nic="eno1", switch="leaf-r12-a.dc1", port="Ethernet12"
+    )
+
+
+@pytest.fixture
+def hpe_plan():
+    # Cisco sends the short port id (Eth1/17) and the long name as its description.
+    for nic, switch in (("ens1f0", "n9k-leaf-03"), ("ens1f1", "n9k-leaf-04")):
+        CablingLink.objects.create(serial="CZJ9470KQ1", nic=nic, switch=switch, port="Ethernet1/17")
+
+
+def register(machine: Machine, uuid: str, flavor: Flavor, tmp_path) -> Node:
+    """An operator typed the node in with its flavor; then the machine registers."""
+    NodeFactory(uuid=uuid, serial="", flavor=flavor, facts={}, bmc_address=None)
+    (answer,) = nodes_register(requests=[registration_request(machine, tmp_path / "net")])
+    assert answer.uuid == uuid, answer
+    return Node.objects.get(uuid=uuid)
+
+
+def differences(node: Node) -> list[tuple]:
+    verdict = node.conformance_verdicts.get(latest=True)
+    return [(d.kind, d.component, d.expected, d.found) for d in verdict.differences.all()]
+
+
+def test_a_dell_r640_matching_its_flavor_and_plan_passes(dell_flavor, dell_plan, tmp_path):
+    node = register(dell_r640(), DELL_UUID, dell_flavor, tmp_path)
+
+    verdict = node.conformance_verdicts.get()
+    assert (verdict.passed, verdict.trigger, verdict.flavor_name) == (
+        True,
+        "registration",
+        "compute-r640",
+    )
+    assert differences(node) == []
+    assert node.status == NodeStatus.REGISTERED  # READY once its BMC answers, as always
+    assert PowerOperation.objects.filter(node=node, action="status").count() == 1
+    assert not Notice.objects.exists()
+
+
+def test_an_hpe_dl380_matching_its_flavor_and_plan_passes(hpe_flavor, hpe_plan, tmp_path):
+    node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path)
+
+    # eno1 has no cable and is not in the plan: the NIC rules look at the planned NICs.
+    assert differences(node) == []
+    assert node.conformance_verdicts.get().passed
+
+
+def assert_held_with(node: Node, expected: list[tuple]) -> None:
+    assert differences(node) == expected
+    assert node.status == NodeStatus.MAINTENANCE
+    assert not PowerOperation.objects.filter(node=node).exists()  # no BMC check while held
+    (notice,) = Notice.objects.filter(node=node)
+    assert notice.kind == NoticeKind.CONFORMANCE_FAILED
+    for kind, component, want, found in expected:
+        label = DifferenceKind(kind).label
+        assert f"- {label} ({component}): expected {want}, found {found}" in notice.message
+
+
+def test_a_missing_disk_holds_the_node(dell_flavor, dell_plan, tmp_path):
+    machine = dell_r640().changed(lsblk=without_disk(dell_r640().lsblk, "sda"))
+    node = register(machine, DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(
+        node,
+        [
+            (
+                "disk_missing",
+                "disks",
+                "1 × SSD of at least 400 GB",
+                "0 fitting (of sdb HDD 3.6 TiB)",
+            )
+        ],
+    )
+
+
+def test_short_memory_holds_the_node(dell_flavor, dell_plan, tmp_path):
+    # Half the DIMMs: what the kernel reports of a 192 GiB machine.
+    machine = dell_r640().changed(meminfo=with_memtotal_kib(dell_r640().meminfo, 197426560))
+    node = register(machine, DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(node, [("memory", "memory", "384 GiB ± 5 %", "188.3 GiB")])
+
+
+def test_a_slow_nic_holds_the_node(dell_flavor, dell_plan, tmp_path):
+    machine = dell_r640().nic_changed("eno1", speed_mbps=1000)
+    node = register(machine, DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(node, [("nic_slow", "eno1", "at least 10 Gb/s", "1 Gb/s")])
+
+
+def test_a_link_down_holds_the_node(dell_flavor, dell_plan, tmp_path):
+    # No carrier: lldpd saw nobody on it either.
+    machine = dell_r640().nic_changed("eno1", carrier=False)
+    machine = machine.changed(lldpctl='{"lldp": {}}')
+    node = register(machine, DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(node, [("link_down", "eno1", "link up", "no link")])
+
+
+def test_an_old_bios_needs_an_update(dell_flavor, dell_plan, tmp_path):
+    machine = dell_r640().changed(
+        dmidecode=dell_r640().dmidecode.replace("Version: 2.17.1", "Version: 2.12.2")
+    )
+    node = register(machine, DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(node, [("firmware_needs_update", "bios", "2.17.1 or newer", "2.12.2")])
+
+
+def test_crossed_cables_are_named_for_each_nic(hpe_flavor, tmp_path):
+    # The cables as recorded; the plan says the other way round.
+    for nic, switch in (("ens1f0", "n9k-leaf-04"), ("ens1f1", "n9k-leaf-03")):
+        CablingLink.objects.create(serial="CZJ9470KQ1", nic=nic, switch=switch, port="Eth1/17")
+    node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path)
+    assert_held_with(
+        node,
+        [
+            (
+                "crossed_cable",
+                "ens1f0",
+                "n9k-leaf-04 Eth1/17",
+                "n9k-leaf-03 Eth1/17, planned for ens1f1",
+            ),
+            (
+                "crossed_cable",
+                "ens1f1",
+                "n9k-leaf-03 Eth1/17",
+                "n9k-leaf-04 Eth1/17, planned for ens1f0",
+            ),
+        ],
+    )
+
+
+def test_a_nic_on_an_unplanned_port_is_not_cabled_as_planned(dell_flavor, tmp_path):
+    CablingLink.objects.create(
+        serial="7XK4PW2", nic="eno1", switch="leaf-r12-a.dc1", port="Ethernet13"
+    )
+    node = register(dell_r640(), DELL_UUID, dell_flavor, tmp_path)
+    assert_held_with(
+        node, [("cabling", "eno1", "leaf-r12-a.dc1 Ethernet13", "leaf-r12-a.dc1 Ethernet12")]
+    )
+
+
+def test_hpe_bios_reported_as_its_family_only_is_not_understood(hpe_flavor, hpe_plan, tmp_path):
+    # dmidecode's Version of an HPE ROM is the family (U30); the agent reports only that.
+    hpe_flavor.firmware_minimums = {"bios": "U30 v2.72", "bmc": "2.72"}
+    hpe_flavor.save()
+    node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path)
+    assert_held_with(
+        node,
+        [
+            (
+                "version_not_understood",
+                "bios",
+                "U30 v2.72 or newer",
+                "version 'U30' not understood: no version number in it",
+            )
+        ],
+    )
+
+
+def test_an_old_ilo_and_two_rules_at_once(hpe_flavor, hpe_plan, tmp_path):
+    hpe_flavor.firmware_minimums = {"bmc": "2.80"}
+    hpe_flavor.save()
+    machine = hpe_dl380().changed(lsblk=without_disk(hpe_dl380().lsblk, "sdb"))
+    node = register(machine, HPE_UUID, hpe_flavor, tmp_path)
+    assert_held_with(
+        node,
+        [
+            (
+                "disk_missing",
+                "disks",
+                "1 × HDD of at least 7000 GB",
+                "0 fitting (of sda SSD 447.1 GiB)",
+            ),
+            ("firmware_needs_update", "bmc", "2.80 or newer", "2.78"),
+        ],
+    )
+
+
+def test_a_node_without_flavor_or_plan_gets_no_verdict(tmp_path):
+    NodeFactory(uuid=DELL_UUID, serial="", flavor=None, facts={}, bmc_address=None)
+    nodes_register(requests=[registration_request(dell_r640(), tmp_path / "net")])
+    node = Node.objects.get(uuid=DELL_UUID)
+    assert not node.conformance_verdicts.exists()
+    assert node.status == NodeStatus.REGISTERED
