@@ -44,6 +44,13 @@ BOOT_PHASE_SECONDS = Histogram(
     ["phase"],
     buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200),
 )
+BOOT_STEP_SECONDS = Histogram(
+    "bearman_boot_step_seconds",
+    "Time from a run's step before to this one, observed once per run when the step is "
+    "recorded (bearman/services/timeline.py)",
+    ["flow", "step"],
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600),
+)
 
 
 class InventoryCollector:

@@ -136,6 +136,11 @@ class AgentClient:
         )
         return self.call("ReportFailed", request)
 
+    def report_progress(self, system_uuid: str, step: int) -> Any:
+        """ReportProgress: a step of the run reached (a ProgressStep), for the timeline."""
+        request = agent_pb2.ReportProgressRequest(system_uuid=system_uuid, step=step)
+        return self.call("ReportProgress", request)
+
     def call(self, method: str, request: Any, retryable: tuple = RETRYABLE) -> Any:
         """One RPC with our metadata and deadline, retried on transient codes only."""
         rpc = getattr(self._stub, method)

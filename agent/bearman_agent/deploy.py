@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bearman_agent import timeline
 from bearman_agent.commands import Command, CommandRunner, require_tools
 from bearman_agent.convert import message_to_dict
 from bearman_agent.download import download
@@ -67,7 +68,11 @@ class Deployment:
             raise ServerRefused("the server sent a profile without a boot method")
         require_tools(["kexec"] if self.profile.boot_method == KEXEC else ["reboot"])
         self.detail = self.agent_client.get_detail(self.system_uuid)
-        kernel, initrd = self._download() if self.profile.boot_method == KEXEC else (None, None)
+        kernel, initrd = None, None
+        if self.profile.boot_method == KEXEC:
+            kernel, initrd = self._download()
+            self._report(timeline.ARTIFACTS_DOWNLOADED)
+        self._report(timeline.INSTALL_SCRIPT_STARTED)
         run_install_script(
             self.profile.install_script,
             workdir=self.options.workdir,
@@ -80,6 +85,9 @@ class Deployment:
         self.agent_client.report_installed(self.system_uuid)
         progress("reported INSTALLED")
         self.runner.run(self.boot_commands[-1])
+
+    def _report(self, step: int) -> None:
+        timeline.report_step(self.agent_client, system_uuid=self.system_uuid, step=step)
 
     def _download(self) -> tuple:
         """The kernel and the initrd (None when the profile has none) in the work directory."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from bearman_agent import __version__
+from bearman_agent import __version__, timeline
 from bearman_agent.bmc import bmc_commands
 from bearman_agent.commands import Command, CommandRunner, require_tools
 from bearman_agent.errors import FactsIncomplete
 from bearman_agent.failure import report_failure
 from bearman_agent.output import progress
+from bearman_agent.timeline import report_step
 
 POWEROFF = Command(("poweroff",))
 
@@ -63,6 +64,11 @@ def _register(
     progress(f"registered as {answer.node_uuid}; BMC address {answer.bmc.address}")
     for command in bmc_commands(answer.bmc):
         runner.run(command)
+    report = not runner.dry_run  # a dry run configured nothing
+    if report:
+        report_step(client, system_uuid=answer.node_uuid, step=timeline.BMC_CONFIGURED)
     if poweroff:
+        if report:
+            report_step(client, system_uuid=answer.node_uuid, step=timeline.POWERING_OFF)
         runner.run(POWEROFF)
     return Registration(node_uuid=answer.node_uuid, bmc=answer.bmc, commands=list(runner.done))

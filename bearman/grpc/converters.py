@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 
 from bearman.facts import MAX_FACT_DISKS, MAX_FACT_NICS, validate_facts_limits
+from bearman.models import BootStepName
 from bearman.validators import normalize_mac, normalize_system_uuid, validate_interface_name
 from bearman_agent.wire.bearman.v1 import agent_pb2
 
@@ -182,3 +183,20 @@ def detail_to_proto(detail) -> agent_pb2.GetDetailResponse:
         dns_servers=detail.dns_servers,
         vlan=detail.vlan or 0,
     )
+
+
+# The steps an agent may report, from the wire's names to the timeline's.
+PROGRESS_STEPS = {
+    agent_pb2.PROGRESS_STEP_ARTIFACTS_DOWNLOADED: BootStepName.ARTIFACTS_DOWNLOADED,
+    agent_pb2.PROGRESS_STEP_INSTALL_SCRIPT_STARTED: BootStepName.INSTALL_STARTED,
+    agent_pb2.PROGRESS_STEP_BMC_CONFIGURED: BootStepName.BMC_CONFIGURED,
+    agent_pb2.PROGRESS_STEP_POWERING_OFF: BootStepName.POWERING_OFF,
+}
+
+
+def progress_step(value: int) -> BootStepName:
+    """A ReportProgress step; INVALID_ARGUMENT for UNSPECIFIED or one this server does not know."""
+    try:
+        return PROGRESS_STEPS[value]
+    except KeyError:
+        raise ValidationError(f"step: {value} is not a step an agent reports") from None

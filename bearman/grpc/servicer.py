@@ -3,7 +3,7 @@
 import ipaddress
 from urllib.parse import unquote
 
-from bearman.services import agent_deploy, registration
+from bearman.services import agent_deploy, registration, timeline
 from bearman.services.agent_tokens import is_enrollment_token, require_enrollment_token
 from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
@@ -111,3 +111,14 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
                 uuid=uuid, token=token, message=message, agent_address=address
             )
         return agent_pb2.ReportFailedResponse()
+
+    def ReportProgress(self, request, context):
+        uuid = converters.system_uuid(request.system_uuid)
+        step = converters.progress_step(request.step)
+        token = bearer_token(context)
+        if step in timeline.AGENT_REGISTRATION_STEPS:
+            require_enrollment_token(token)
+            timeline.registration_progress_report(uuid=uuid, step=step)
+        else:
+            timeline.deployment_progress_report(uuid=uuid, token=token, step=step)
+        return agent_pb2.ReportProgressResponse()

@@ -14,13 +14,14 @@ from bearman.errors import (
 )
 from bearman.ipxe.append import render_append
 from bearman.metrics import observe_boot_phases
-from bearman.models import Baremetal, EventKind, Node, NoticeKind
+from bearman.models import Baremetal, BootStepName, EventKind, Node, NoticeKind
 from bearman.states import DeployStatus
 
 from .agent_tokens import agent_token_new, baremetal_for_token
 from .boot_scripts import BootEndpoints
 from .events import event_record
 from .notices import notice_raise
+from .timeline import deployment_step_record
 from .transitions import baremetal_transition
 
 AGENT = "agent"
@@ -92,6 +93,9 @@ def baremetal_profile_claim(
         if baremetal.status == DeployStatus.DEPLOYING:
             _claimed_twice(baremetal, peer_address)
         raise
+    deployment_step_record(
+        baremetal=baremetal, step=BootStepName.PROFILE_CLAIMED, detail=f"from {peer_address}"
+    )
     return _claim(baremetal, endpoints, token)
 
 
@@ -156,6 +160,7 @@ def baremetal_detail(*, uuid: str, token: str) -> BaremetalDetail:
     """The hostname and network of the deployment the agent token belongs to."""
     baremetal = baremetal_for_token(uuid=uuid, token=token)
     Baremetal.objects.filter(pk=baremetal.pk, detail_at=None).update(detail_at=timezone.now())
+    deployment_step_record(baremetal=baremetal, step=BootStepName.DETAIL_FETCHED)
     flavor = baremetal.node.flavor
     bonded = bool(flavor and flavor.bond_mode != "none")
     nics = baremetal.node.facts.get("nics", []) if isinstance(baremetal.node.facts, dict) else []
@@ -174,7 +179,9 @@ def baremetal_report_installed(*, uuid: str, token: str) -> Baremetal:
     """The install script succeeded: DEPLOYING → INSTALLED."""
     baremetal = baremetal_for_token(uuid=uuid, token=token)
     # The transition stamps installed_at on `baremetal`; the other marks were read with it.
-    baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
+    with transaction.atomic():
+        baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
+        deployment_step_record(baremetal=baremetal, step=BootStepName.INSTALLED)
     observe_boot_phases(baremetal)
     return baremetal
 
@@ -190,6 +197,7 @@ def baremetal_report_failed(*, uuid: str, token: str, message: str, agent_addres
             actor=AGENT,
             error=f"{message}{where}",
         )
+        deployment_step_record(baremetal=baremetal, step=BootStepName.FAILED, detail=message)
         event_record(
             node=baremetal.node,
             kind=EventKind.FAILURE,

@@ -15,6 +15,23 @@ from .transitions import baremetal_transition, node_transition
 SYSTEM = "system"
 
 
+def baremetal_deadline(baremetal: Baremetal):
+    """When a waiting or running deployment counts as stuck; None for one that is neither."""
+    since = {
+        DeployStatus.DEPLOY_START: baremetal.deploy_started_at,
+        DeployStatus.DEPLOYING: baremetal.deploying_at,
+    }.get(baremetal.status)
+    minutes = settings.BEARMAN_DEPLOY_DEADLINE_MINUTES
+    return since + timedelta(minutes=minutes) if since else None
+
+
+def registration_deadline(node: Node):
+    """When a registered node whose BMC stayed silent counts as lost; None before Register."""
+    minutes = settings.BEARMAN_BMC_DEADLINE_MINUTES
+    since = node.last_registered_at
+    return since + timedelta(minutes=minutes) if since else None
+
+
 def baremetals_flag_stuck(*, now) -> int:
     """Fail deployments stuck in DEPLOY_START or DEPLOYING past the deadline."""
     minutes = settings.BEARMAN_DEPLOY_DEADLINE_MINUTES

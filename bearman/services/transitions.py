@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bearman.errors import TransitionConflict, TransitionNotAllowed
-from bearman.models import STATUS_TIMESTAMP_FIELDS, Baremetal, EventKind, Node
+from bearman.models import STATUS_TIMESTAMP_FIELDS, Baremetal, BootStep, EventKind, Node
 from bearman.states import DeployStatus, NodeStatus, deploy_move_allowed, node_move_allowed
 
 from .events import event_record
@@ -61,6 +61,9 @@ def baremetal_transition(
     changes |= also or {}
     with transaction.atomic():
         _claim(Baremetal, baremetal, current, changes)
+        if target == DeployStatus.DEPLOY_START:
+            # A new run: its boot timeline starts empty (services.timeline).
+            BootStep.objects.filter(baremetal_id=baremetal.pk).delete()
         for field, value in changes.items():
             setattr(baremetal, field, value)
         event_record(

@@ -12,6 +12,7 @@ from bearman.errors import BearmanError
 from bearman.metrics import IPXE_REQUESTS
 from bearman.services.boot_files import read_rendered_script
 from bearman.services.boot_scripts import BootEndpoints, boot_entry_script, node_ipxe_script
+from bearman.services.timeline import timeline_ipxe_fetched
 from bearman.validators import normalize_mac, normalize_system_uuid
 
 logger = logging.getLogger(__name__)
@@ -80,3 +81,30 @@ def node_script(request, uuid: str):
         return ipxe_problem("this node's profile has a value iPXE cannot take; see events", 500)
     IPXE_REQUESTS.labels("dynamic").inc()
     return ipxe_response(script)
+
+
+# The scripts that fetch /ipxe/<uuid>/fetched (ipxe_templates/): those that start a run.
+MARKED_SCRIPTS = frozenset({"register", "deploy", "direct"})
+
+
+@require_safe
+def node_script_fetched(request, uuid: str):
+    """GET /ipxe/<uuid>/fetched?script=…: the firmware ran the script we served it.
+
+    The script itself asks for this, so the step is recorded also when nginx served the
+    script from its rendered file and Bearman never saw that request.
+    """
+    script = request.GET.get("script", "")
+    try:
+        uuid = normalize_system_uuid(uuid)
+    except ValidationError as error:
+        return ipxe_problem(error.messages[0], 400)
+    if script not in MARKED_SCRIPTS:
+        return ipxe_problem(f"unknown script, expected one of {sorted(MARKED_SCRIPTS)}", 400)
+    try:
+        timeline_ipxe_fetched(uuid=uuid, script=script)
+    except DatabaseError:
+        # The boot goes on without the step: its script never waits for this answer.
+        logger.warning("iPXE fetch of %s not recorded: the database is down", uuid)
+        return ipxe_problem("database unavailable, fetch not recorded", 503)
+    return ipxe_response("#!ipxe\n")

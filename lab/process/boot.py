@@ -1,5 +1,6 @@
 """A lab machine booting: ask Bearman's iPXE endpoint, then run what it says."""
 
+import contextlib
 import os
 import time
 import urllib.request
@@ -29,6 +30,16 @@ def ipxe_script(machine: LabMachine, web_url: str, *, patience: float = 120) -> 
             time.sleep(2)
 
 
+def fetch_marks(script: str) -> None:
+    """Fetch what the script's `imgfetch` lines name, as iPXE does (Bearman's record that
+    the script ran); a failure is only echoed there, so it is ignored here too."""
+    for line in script.splitlines():
+        if line.startswith("imgfetch "):
+            url = next(word for word in line.split()[1:] if word.startswith("http"))
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url, timeout=30).close()
+
+
 def kernel_command_line(script: str) -> str | None:
     """The command line of the script's `kernel` line, or None when it boots no kernel."""
     for line in script.splitlines():
@@ -44,6 +55,7 @@ def boot(
     """Power on → iPXE → first stage (register or deploy) or local disk; returns the outcome."""
     machine.set("power", "on")
     script = ipxe_script(machine, web_url)
+    fetch_marks(script)
     cmdline = kernel_command_line(script)
     if cmdline is None:
         if "poweroff" in script:

@@ -3,9 +3,10 @@
 from django.conf import settings
 
 from bearman.errors import TransitionConflict
-from bearman.models import Node, OperationState, PowerAction, PowerOperation
+from bearman.models import BootStepName, Node, OperationState, PowerAction, PowerOperation
 from bearman.states import NodeStatus
 
+from ..timeline import registration_step_record
 from ..transitions import node_transition
 from .request import power_actions_request_many
 
@@ -24,6 +25,9 @@ def nodes_mark_bmc_answered(*, node_ids) -> None:
             )
         except TransitionConflict:
             continue  # moved on meanwhile (an operator, a failure): theirs wins
+        registration_step_record(
+            uuid=node.uuid, step=BootStepName.BMC_ANSWERED, detail=f"BMC {node.bmc_address}"
+        )
 
 
 def bmc_checks_request(*, node_ids: list[int]) -> None:

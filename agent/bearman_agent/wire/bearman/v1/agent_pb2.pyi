@@ -11,9 +11,22 @@ class BootMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BOOT_METHOD_UNSPECIFIED: _ClassVar[BootMethod]
     BOOT_METHOD_KEXEC: _ClassVar[BootMethod]
     BOOT_METHOD_IPXE: _ClassVar[BootMethod]
+
+class ProgressStep(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROGRESS_STEP_UNSPECIFIED: _ClassVar[ProgressStep]
+    PROGRESS_STEP_ARTIFACTS_DOWNLOADED: _ClassVar[ProgressStep]
+    PROGRESS_STEP_INSTALL_SCRIPT_STARTED: _ClassVar[ProgressStep]
+    PROGRESS_STEP_BMC_CONFIGURED: _ClassVar[ProgressStep]
+    PROGRESS_STEP_POWERING_OFF: _ClassVar[ProgressStep]
 BOOT_METHOD_UNSPECIFIED: BootMethod
 BOOT_METHOD_KEXEC: BootMethod
 BOOT_METHOD_IPXE: BootMethod
+PROGRESS_STEP_UNSPECIFIED: ProgressStep
+PROGRESS_STEP_ARTIFACTS_DOWNLOADED: ProgressStep
+PROGRESS_STEP_INSTALL_SCRIPT_STARTED: ProgressStep
+PROGRESS_STEP_BMC_CONFIGURED: ProgressStep
+PROGRESS_STEP_POWERING_OFF: ProgressStep
 
 class LldpNeighbor(_message.Message):
     __slots__ = ("chassis_id", "system_name", "port_id", "port_description")
@@ -254,5 +267,17 @@ class ReportFailedRequest(_message.Message):
     def __init__(self, system_uuid: _Optional[str] = ..., message: _Optional[str] = ..., agent_address: _Optional[str] = ..., phase: _Optional[str] = ...) -> None: ...
 
 class ReportFailedResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReportProgressRequest(_message.Message):
+    __slots__ = ("system_uuid", "step")
+    SYSTEM_UUID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    system_uuid: str
+    step: ProgressStep
+    def __init__(self, system_uuid: _Optional[str] = ..., step: _Optional[_Union[ProgressStep, str]] = ...) -> None: ...
+
+class ReportProgressResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -65,6 +65,11 @@ class AgentServiceStub(object):
                 request_serializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedRequest.SerializeToString,
                 response_deserializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedResponse.FromString,
                 _registered_method=True)
+        self.ReportProgress = channel.unary_unary(
+                '/bearman.v1.AgentService/ReportProgress',
+                request_serializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressRequest.SerializeToString,
+                response_deserializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer(object):
@@ -113,6 +118,15 @@ class AgentServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportProgress(self, request, context):
+        """A step of the run reached, for the node's boot timeline; recorded once (the first
+        report wins). Deployment steps take the agent token, registration steps the
+        enrollment token. Never needed for the run to go on: agents ignore its failures.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +159,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.ReportFailed,
                     request_deserializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedRequest.FromString,
                     response_serializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedResponse.SerializeToString,
+            ),
+            'ReportProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportProgress,
+                    request_deserializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressRequest.FromString,
+                    response_serializer=bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +329,33 @@ class AgentService(object):
             '/bearman.v1.AgentService/ReportFailed',
             bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedRequest.SerializeToString,
             bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportFailedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bearman.v1.AgentService/ReportProgress',
+            bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressRequest.SerializeToString,
+            bearman__agent_dot_wire_dot_bearman_dot_v1_dot_agent__pb2.ReportProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,
