@@ -5,9 +5,10 @@ Production sets CELERY_BROKER_URL (Redis). There is no result backend: a
 PowerOperation row is the result, so nothing reads Celery's.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from .environment import env_bool, env_int, env_str, var_dir
+from .environment import env_bool, env_int, env_list, env_str, var_dir
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
@@ -61,12 +62,23 @@ BEARMAN_BMC_TIMEOUT = env_int("BEARMAN_BMC_TIMEOUT", 10, minimum=1)
 BEARMAN_POWER_WAIT_SECONDS = env_int("BEARMAN_POWER_WAIT_SECONDS", 60, minimum=1)
 BEARMAN_REDFISH_VERIFY_TLS = env_bool("BEARMAN_REDFISH_VERIFY_TLS", True)
 
-# Two lanes (bearman.services.queueing.Lane), both served by every worker: what
-# operators ask for, and what Bearman does by itself (BMC checks after registration,
-# syncs), so that a burst of the second never queues ahead of the first.
+# Two lanes (bearman.services.queueing.Lane): what operators ask for, and what Bearman
+# does by itself (BMC checks after registration, syncs), so that a burst of the second
+# never queues ahead of the first. Work that talks to a BMC goes to the lane's queue of
+# the BMC's availability zone ("zone.<zone>.operator", "zone.<zone>.background"); these
+# two are the zone-less lanes, for the rest (notices, deadlines, bulk requests).
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("background"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"bearman.tasks.power_sync": {"queue": "background"}}
+# The availability zones whose BMC work a worker takes: * (every zone of Bearman's
+# nodes, new ones included) or names separated by commas, for a worker in a site that
+# reaches only those zones' BMCs (README, "Running a second site").
+BEARMAN_WORKER_ZONES = env_list("BEARMAN_WORKER_ZONES", ["*"]) or ["*"]
+if "*" in BEARMAN_WORKER_ZONES and len(BEARMAN_WORKER_ZONES) > 1:
+    raise ImproperlyConfigured("BEARMAN_WORKER_ZONES is either * or a list of zones, not both")
+# Whether a worker also takes the zone-less work: true for the main site's worker, false
+# for a site's that may not reach the webhooks or has no say in bulk requests.
+BEARMAN_WORKER_SHARED_QUEUES = env_bool("BEARMAN_WORKER_SHARED_QUEUES", True)
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

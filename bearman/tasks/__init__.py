@@ -1,5 +1,6 @@
 """Celery tasks, one module per concept; Celery's autodiscovery imports this package."""
 
+from . import zones  # the worker's choice of queues (BEARMAN_WORKER_ZONES)
 from .notify import notices_flush, operations_deadlines
 from .power import (
     power_bulk_advance,
@@ -19,4 +20,5 @@ __all__ = [
     "power_reap",
     "power_sync",
     "power_sync_batch",
+    "zones",
 ]

@@ -21,7 +21,7 @@ from bearman.services.power.run import (
     power_operations_reap,
     power_outcome_record,
 )
-from bearman.services.power.sync import power_sync_batches, power_sync_nodes
+from bearman.services.power.sync import power_sync_nodes, power_sync_zone_batches
 from bearman.services.queueing import Lane, TaskName, task_queue
 
 log = logging.getLogger(__name__)
@@ -92,9 +92,12 @@ def _database_retry(task, operation_id: int, error, outcome: PowerOutcome | None
 
 
 @shared_task(name=TaskName.POWER_OPERATIONS_QUEUE, acks_late=True)
-def power_operations_queue(operation_ids: list[int], lane: str = Lane.OPERATOR) -> None:
-    """Queue each of many operations as its own task (one message from the requester)."""
-    power_operations_enqueue(operation_ids=operation_ids, lane=Lane(lane))
+def power_operations_queue(
+    operation_ids: list[int], lane: str = Lane.OPERATOR, zone: str | None = None
+) -> None:
+    """Queue each of many operations of one zone as its own task (one message from the
+    requester)."""
+    power_operations_enqueue(operation_ids=operation_ids, lane=Lane(lane), zone=zone)
 
 
 @shared_task(name=TaskName.POWER_REAP, acks_late=True)
@@ -125,12 +128,13 @@ def _periodic(what: str, service) -> int:
 
 @shared_task(name=TaskName.POWER_SYNC, acks_late=True)
 def power_sync() -> None:
-    """Fan the power-state refresh out in batches, one task each."""
-    for batch in power_sync_batches(size=settings.BEARMAN_POWER_SYNC_BATCH):
+    """Fan the power-state refresh out in batches, one task each, to their zone's workers."""
+    for zone, batch in power_sync_zone_batches(size=settings.BEARMAN_POWER_SYNC_BATCH):
         task_queue(
             TaskName.POWER_SYNC_BATCH,
             batch,
             lane=Lane.BACKGROUND,
+            zone=zone,
             what=f"power sync of {len(batch)} nodes",
             meanwhile="the next sync asks their BMCs",
         )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from bearman.celery import app
 from bearman.models import OperationState, PowerOperation
 
-from ..queueing import Lane
+from ..queueing import Lane, zone_queue_name
 from .bmc_check import SYSTEM
 from .request import power_operation_enqueue
 
@@ -47,8 +47,10 @@ def power_operations_resend(*, now: datetime.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     sent = 0
-    for pk, requested_by, queued_at in _due(now).values_list("pk", "requested_by", "queued_at"):
-        if not power_operation_enqueue(operation_id=pk, lane=power_lane_of(requested_by)):
+    due = _due(now).values_list("pk", "requested_by", "queued_at", "node__availability_zone")
+    for pk, requested_by, queued_at, zone in due:
+        lane = power_lane_of(requested_by)
+        if not power_operation_enqueue(operation_id=pk, lane=lane, zone=zone):
             break  # the broker is away (logged): the next run tries again
         PowerOperation.objects.filter(pk=pk, state=OperationState.PENDING).update(
             deadline_at=now + _next_wait(now - queued_at)
@@ -83,9 +85,10 @@ def power_unclaimed_cause(
     `workers` is `power_workers_queues()`: who answered, serving which queues.
     """
     minutes = settings.BEARMAN_POWER_QUEUE_SECONDS / 60
+    lane = power_lane_of(operation.requested_by)
     return (
         f"no worker took it within {minutes:g} min{_resent(operation, now)}; "
-        f"{_workers(workers, power_lane_of(operation.requested_by))}"
+        f"{_workers(workers, operation.node.availability_zone, lane)}"
     )
 
 
@@ -107,15 +110,19 @@ def _resent(operation: PowerOperation, now: datetime.datetime) -> str:
     return ", though it was sent again each time its message went unclaimed"
 
 
-def _workers(workers: dict | None, lane: Lane) -> str:
+def _workers(workers: dict | None, zone: str, lane: Lane) -> str:
     if not workers:
         return "no Celery worker answered: is one running?"
-    serving = [name for name, queues in workers.items() if lane in queues]
+    queue = zone_queue_name(zone, lane)
+    serving = [name for name, queues in workers.items() if queue in queues]
     if not serving:
         answered = ", ".join(sorted(workers))
-        return f"the workers that answered ({answered}) do not serve its queue '{lane}'"
+        return (
+            f"the workers that answered ({answered}) do not serve its queue '{queue}' "
+            f"(no worker of zone {zone} is running)"
+        )
     return (
-        f"{len(serving)} worker(s) serving its queue '{lane}' answered: they were busy with "
+        f"{len(serving)} worker(s) serving its queue '{queue}' answered: they were busy with "
         "other work or could not reach the database (their log says which)"
     )
 

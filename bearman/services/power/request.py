@@ -23,7 +23,7 @@ INSERT INTO {PowerOperation._meta.db_table}
 SELECT node_id, %s, %s, '{OperationState.PENDING.value}', '', '', 0, %s
 FROM unnest(%s::bigint[]) AS node_id
 ON CONFLICT DO NOTHING
-RETURNING id
+RETURNING id, node_id
 """
 
 
@@ -46,7 +46,8 @@ def power_action_request(
             )
     except IntegrityError:
         raise PowerOperationInFlight(_in_flight_message(node)) from None
-    transaction.on_commit(lambda: _enqueue(operation.pk, delay_seconds))
+    zone = node.availability_zone
+    transaction.on_commit(lambda: _enqueue(operation.pk, zone, delay_seconds))
     return operation
 
 
@@ -61,15 +62,16 @@ def power_actions_request_many(
     """Record `action` for each node with no operation in flight, in one statement; the ids.
 
     Nodes with one in flight are left out, not refused: this is how Bearman asks by
-    itself (in the background lane unless told otherwise). Every operation is queued with
-    one message once committed (a worker task fans them out), so a caller recording many
-    pays for one enqueue. The nodes must have a BMC address.
+    itself (in the background lane unless told otherwise). The operations of each
+    availability zone are queued with one message once committed (a worker of the zone
+    fans them out), so a caller recording many pays for one enqueue per zone. The nodes
+    must have a BMC address.
     """
     action, now = PowerAction(action), timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(REQUEST_MANY, [action.value, actor, now, sorted(node_ids)])
-            operation_ids = [row[0] for row in cursor.fetchall()]
+            created = cursor.fetchall()
     else:  # SQLite: one writer at a time, so nothing can start in flight meanwhile
         busy = PowerOperation.objects.filter(node_id__in=node_ids, state__in=IN_FLIGHT)
         skip = set(busy.values_list("node_id", flat=True))
@@ -78,10 +80,20 @@ def power_actions_request_many(
             for n in node_ids
             if n not in skip
         )
-        operation_ids = [operation.pk for operation in operations]
-    if operation_ids:
-        transaction.on_commit(lambda: _enqueue_many(operation_ids, delay_seconds, lane))
-    return operation_ids
+        created = [(operation.pk, operation.node_id) for operation in operations]
+    zones = dict(
+        Node.objects.filter(pk__in={node_id for _, node_id in created}).values_list(
+            "pk", "availability_zone"
+        )
+    )
+    by_zone: dict[str, list[int]] = {}
+    for operation_id, node_id in created:
+        by_zone.setdefault(zones[node_id], []).append(operation_id)
+    for zone, operation_ids in by_zone.items():
+        transaction.on_commit(
+            lambda zone=zone, ids=operation_ids: _enqueue_many(ids, zone, delay_seconds, lane)
+        )
+    return [operation_id for operation_id, _ in created]
 
 
 def _in_flight_message(node: Node) -> str:
@@ -97,37 +109,50 @@ def _in_flight_message(node: Node) -> str:
     )
 
 
-def _enqueue(operation_id: int, delay_seconds: int = 0, lane: Lane = Lane.OPERATOR) -> bool:
+def _enqueue(
+    operation_id: int, zone: str, delay_seconds: int = 0, lane: Lane = Lane.OPERATOR
+) -> bool:
     return task_queue(
         TaskName.POWER_OPERATION,
         operation_id,
         lane=lane,
+        zone=zone,
         countdown=delay_seconds or None,
         what=f"power operation #{operation_id}",
         meanwhile=f"it is sent again after {settings.BEARMAN_POWER_RESEND_SECONDS} s",
     )
 
 
-def power_operation_enqueue(*, operation_id: int, lane: Lane) -> bool:
-    """Queue one operation as its own task now; False when the broker did not take it."""
-    return _enqueue(operation_id, lane=lane)
+def power_operation_enqueue(*, operation_id: int, lane: Lane, zone: str) -> bool:
+    """Queue one operation as its own task now, to its node's zone (`zone`); False when
+    the broker did not take it."""
+    return _enqueue(operation_id, zone, lane=lane)
 
 
-def power_operations_enqueue(*, operation_ids: list[int], lane: Lane) -> None:
-    """Queue each operation as its own task (a worker fanning out one message of many)."""
+def power_operations_enqueue(*, operation_ids: list[int], lane: Lane, zone: str | None) -> None:
+    """Queue each operation as its own task (a worker fanning out one message of many) to
+    `zone`, or to its node's zone when the message did not say (sent before zones)."""
+    if zone is None:
+        zones = dict(
+            PowerOperation.objects.filter(pk__in=operation_ids).values_list(
+                "pk", "node__availability_zone"
+            )
+        )
     for operation_id in operation_ids:
-        _enqueue(operation_id, lane=lane)
+        _enqueue(operation_id, zone or zones.get(operation_id), lane=lane)
 
 
-def _enqueue_many(operation_ids: list[int], delay_seconds: int, lane: Lane) -> None:
+def _enqueue_many(operation_ids: list[int], zone: str, delay_seconds: int, lane: Lane) -> None:
     if len(operation_ids) == 1:
-        _enqueue(operation_ids[0], delay_seconds, lane)
+        _enqueue(operation_ids[0], zone, delay_seconds, lane)
         return
     task_queue(
         TaskName.POWER_OPERATIONS_QUEUE,
         operation_ids,
         lane,
+        zone,
         lane=lane,
+        zone=zone,
         countdown=delay_seconds or None,
         what=f"{len(operation_ids)} power operations",
         meanwhile=f"they are sent again after {settings.BEARMAN_POWER_RESEND_SECONDS} s",

@@ -35,21 +35,29 @@ class SyncReport:
 
 def power_sync_batches(*, size: int) -> list[list[int]]:
     """Ids of the nodes to refresh, in batches that never split one BMC's nodes."""
+    return [ids for _zone, ids in power_sync_zone_batches(size=size)]
+
+
+def power_sync_zone_batches(*, size: int) -> list[tuple[str, list[int]]]:
+    """(availability zone, node ids) batches: one zone each (only its workers reach its
+    BMCs), never splitting one BMC's nodes."""
     rows = (
         Node.objects.exclude(bmc_address=None)
         .exclude(status=NodeStatus.RETIRED)
-        .order_by("bmc_address", "bmc_port", "pk")
-        .values_list("pk", "bmc_address", "bmc_port")
+        .order_by("availability_zone", "bmc_address", "bmc_port", "pk")
+        .values_list("pk", "availability_zone", "bmc_address", "bmc_port")
     )
-    batches, batch = [], []
-    for _bmc, nodes in itertools.groupby(rows, key=lambda row: row[1:]):
-        ids = [row[0] for row in nodes]
-        if batch and len(batch) + len(ids) > size:
-            batches.append(batch)
-            batch = []
-        batch.extend(ids)
-    if batch:
-        batches.append(batch)
+    batches = []
+    for zone, in_zone in itertools.groupby(rows, key=lambda row: row[1]):
+        batch = []
+        for _bmc, nodes in itertools.groupby(in_zone, key=lambda row: row[2:]):
+            ids = [row[0] for row in nodes]
+            if batch and len(batch) + len(ids) > size:
+                batches.append((zone, batch))
+                batch = []
+            batch.extend(ids)
+        if batch:
+            batches.append((zone, batch))
     return batches
 
 

@@ -8,10 +8,13 @@ from django.utils import timezone
 from bearman.models import OperationState, PowerOperation
 from bearman.services.power.reconcile import power_operations_resend
 from bearman.services.power.run import power_operation_run, power_operations_reap
+from bearman.services.queueing import Lane, zone_queue_name
 from tests.bearman.power.worker import celery_worker, queued_power_operations, shared_broker
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# The queues of the factory's nodes' zone (az1).
+OPERATOR, BACKGROUND = (zone_queue_name("az1", lane) for lane in Lane)
 
 
 @pytest.fixture
@@ -33,8 +36,8 @@ def test_an_operation_no_worker_claimed_is_sent_again_in_its_own_lane(broker):
     operators, bearmans = waiting(61), waiting(61, by="system")
     young = waiting(30)
     assert power_operations_resend() == 2
-    assert queued_power_operations("celery") == [operators.pk]
-    assert queued_power_operations("background") == [bearmans.pk]
+    assert queued_power_operations(OPERATOR) == [operators.pk]
+    assert queued_power_operations(BACKGROUND) == [bearmans.pk]
     assert power_operations_resend() == 0  # not due again yet
     young.refresh_from_db()
     assert young.deadline_at is None
@@ -58,14 +61,14 @@ def test_copies_come_further_apart_the_longer_an_operation_waits(broker, setting
             queued_at=operation.queued_at - (operation.deadline_at - before)
         )
     assert waits == [1, 2, 4, 8, 8, 8]  # minutes: as long again as it waited, at most 8
-    assert len(queued_power_operations("celery")) == 6
+    assert len(queued_power_operations(OPERATOR)) == 6
 
 
 def test_an_operation_past_its_queue_deadline_is_not_sent_but_failed(broker, settings):
     settings.BEARMAN_POWER_QUEUE_SECONDS = 600
     operation = waiting(601, deadline_at=timezone.now() - datetime.timedelta(seconds=5))
     assert power_operations_resend() == 0
-    assert queued_power_operations("celery") == []
+    assert queued_power_operations(OPERATOR) == []
     assert power_operations_reap() == 1
     operation.refresh_from_db()
     assert operation.state == OperationState.FAILED
@@ -89,10 +92,13 @@ def test_a_copy_that_could_not_be_sent_in_time_is_blamed_on_what_stopped_it(brok
 
 def test_the_reaper_says_when_the_workers_do_not_serve_the_operations_queue(broker, tmp_path):
     operation = waiting(3600, by="system", deadline_at=timezone.now())
-    with celery_worker(broker, log=tmp_path / "worker.log", queues="celery"):
+    elsewhere = {**broker, "BEARMAN_WORKER_ZONES": "elsewhere"}
+    with celery_worker(elsewhere, log=tmp_path / "worker.log"):
         assert power_operations_reap() == 1
     operation.refresh_from_db()
-    assert operation.error.endswith("do not serve its queue 'background'")
+    assert operation.error.endswith(
+        "do not serve its queue 'zone.az1.background' (no worker of zone az1 is running)"
+    )
     assert "the workers that answered (celery@" in operation.error
 
 
@@ -102,6 +108,6 @@ def test_the_reaper_says_when_workers_serve_the_queue_but_took_nothing(broker, t
         assert power_operations_reap() == 1
     operation.refresh_from_db()
     assert operation.error.endswith(
-        "1 worker(s) serving its queue 'celery' answered: they were busy with other work or "
-        "could not reach the database (their log says which)"
+        "1 worker(s) serving its queue 'zone.az1.operator' answered: they were busy with other "
+        "work or could not reach the database (their log says which)"
     )
