@@ -1,6 +1,7 @@
 from .baremetal import BaremetalAdmin
 from .cabling import CablingLinkAdmin
 from .catalog import FlavorAdmin, ProfileAdmin
+from .conformance import ConformanceVerdictAdmin, ConformanceWaiverAdmin
 from .event import EventAdmin
 from .node import NodeAdmin
 from .notice import NoticeAdmin
@@ -12,6 +13,8 @@ __all__ = [
     "ApiTokenAdmin",
     "BaremetalAdmin",
     "CablingLinkAdmin",
+    "ConformanceVerdictAdmin",
+    "ConformanceWaiverAdmin",
     "EventAdmin",
     "FlavorAdmin",
     "NodeAdmin",

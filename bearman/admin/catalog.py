@@ -14,6 +14,34 @@ class FlavorAdmin(admin.ModelAdmin):
     list_display = ("name", "description", "default_profile", "vlan", "bond_mode")
     list_select_related = ("default_profile",)
     search_fields = ("name", "description")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "description",
+                    "default_profile",
+                    "service_pools",
+                    "vlan",
+                    "bond_mode",
+                    "bond_options",
+                )
+            },
+        ),
+        (
+            "What its nodes must have (checked at registration; empty is not checked)",
+            {
+                "fields": (
+                    ("cpu_model_pattern", "cpu_min_cores"),
+                    ("memory_gib", "memory_tolerance_percent"),
+                    ("disk_count", "disk_kind", "disk_min_gb"),
+                    ("nic_count", "nic_min_speed_mbps", "nic_link_required"),
+                    "firmware_minimums",
+                )
+            },
+        ),
+    )
 
 
 @admin.register(Profile)

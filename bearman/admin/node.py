@@ -8,6 +8,7 @@ from bearman.services import node_create, node_delete, node_update
 from bearman.services.nodes import NODE_SETTINGS
 from bearman.validators import mac_search_term
 
+from .conformance import ConformanceFilter, NodeConformanceMixin, recheck_conformance
 from .deploy import deploy_default_profile
 from .display import html_table
 from .forms import NodeAdminForm
@@ -18,13 +19,14 @@ RECENT_EVENTS = 50
 
 
 @admin.register(Node)
-class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
+class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
     form = NodeAdminForm
     actions = [
         *NodePowerMixin.actions,
         deploy_default_profile,
         accept_discovered,
         arm_reregistration,
+        recheck_conformance,
     ]
     list_display = (
         "uuid",
@@ -39,7 +41,14 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
         "deployment_status",
     )
     list_select_related = ("flavor", "baremetal")
-    list_filter = ("flavor", "availability_zone", "status", "vendor", "power_state")
+    list_filter = (
+        "flavor",
+        "availability_zone",
+        "status",
+        ConformanceFilter,
+        "vendor",
+        "power_state",
+    )
     search_fields = ("uuid", "serial", "bmc_address", "baremetal__hostname", "mac_addresses")
     search_help_text = "UUID, serial, IPMI IP, hostname or MAC"
     list_per_page = 100
@@ -58,6 +67,7 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
         "updated_at",
         "recent_events",
         "recent_power_operations",
+        "conformance",
     )
     fieldsets = (
         (None, {"fields": ("uuid", "serial", "vendor", "product_name", "status")}),
@@ -81,6 +91,7 @@ class NodeAdmin(NodePowerMixin, admin.ModelAdmin):
             },
         ),
         ("Hardware", {"fields": ("cpu", "memory", "nics", "disks", "firmware")}),
+        ("Conformance", {"fields": ("conformance",)}),
         (
             "History",
             {

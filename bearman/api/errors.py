@@ -30,6 +30,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),
     (errors.BaremetalNotPending, status.HTTP_409_CONFLICT, "deployment_not_pending"),
     (errors.ProfileInUse, status.HTTP_409_CONFLICT, "profile_in_use"),
+    (errors.ConformanceNothingToWaive, status.HTTP_409_CONFLICT, "nothing_to_waive"),
     (errors.PowerOperationInFlight, status.HTTP_409_CONFLICT, "power_operation_in_flight"),
     (errors.PowerNotConfigured, status.HTTP_409_CONFLICT, "power_not_configured"),
     (ipman_errors.PoolExhausted, status.HTTP_409_CONFLICT, "pool_exhausted"),

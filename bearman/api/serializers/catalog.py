@@ -6,6 +6,21 @@ from bearman.models import BootArtifact, Flavor, Profile
 
 from .validation import JsonTypesMixin, ModelRulesMixin
 
+# What a flavor's nodes must have (conformance).
+FLAVOR_EXPECTATIONS = [
+    "cpu_model_pattern",
+    "cpu_min_cores",
+    "memory_gib",
+    "memory_tolerance_percent",
+    "disk_count",
+    "disk_kind",
+    "disk_min_gb",
+    "nic_count",
+    "nic_min_speed_mbps",
+    "nic_link_required",
+    "firmware_minimums",
+]
+
 
 class FlavorSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSerializer):
     default_profile = serializers.SlugRelatedField(
@@ -27,6 +42,7 @@ class FlavorSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSeriali
             "vlan",
             "bond_mode",
             "bond_options",
+            *FLAVOR_EXPECTATIONS,
         ]
 
 

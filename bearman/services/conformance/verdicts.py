@@ -29,6 +29,7 @@ from ..notices import notice_raise
 from ..power.bmc_check import bmc_checks_request
 from ..transitions import node_transition
 from .rules import Difference, node_differences
+from .selectors import difference_waivable
 
 # A failing verdict takes nodes in these out of service; others keep their status.
 IN_SERVICE = frozenset({NodeStatus.REGISTERED, NodeStatus.READY})
@@ -76,10 +77,7 @@ def conformance_waive(
             f"A waiver's reason has at most {WAIVER_REASON_MAX} characters."
         )
     with transaction.atomic():
-        latest = ConformanceDifference.objects.filter(
-            verdict__node=node, verdict__latest=True, kind=kind, component=component
-        )
-        if not latest.exists():
+        if not difference_waivable(node=node, kind=kind, component=component):
             shown = DifferenceKind(kind).label if kind in DifferenceKind.values else kind
             raise ConformanceNothingToWaive(
                 f"Node {node.uuid}'s latest verdict has no difference {shown!r} of "
@@ -91,7 +89,9 @@ def conformance_waive(
             component=component,
             defaults={"reason": reason, "created_by": actor, "created_at": timezone.now()},
         )
-        latest.update(waiver=waiver)
+        ConformanceDifference.objects.filter(
+            verdict__node=node, verdict__latest=True, kind=kind, component=component
+        ).update(waiver=waiver)
     return waiver
 
 

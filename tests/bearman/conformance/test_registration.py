@@ -9,7 +9,6 @@ import pytest
 from bearman.models import (
     CablingLink,
     DifferenceKind,
-    Flavor,
     Node,
     Notice,
     NoticeKind,
@@ -17,11 +16,10 @@ from bearman.models import (
 )
 from bearman.services.registration import nodes_register
 from bearman.states import NodeStatus
-from tests.bearman.grpc.pools import make_pool
 from tests.factories import NodeFactory
 
+from .conftest import DELL_UUID, HPE_UUID, differences, register
 from .machines import (
-    Machine,
     dell_r640,
     hpe_dl380,
     registration_request,
@@ -29,77 +27,7 @@ from .machines import (
     without_disk,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-DELL_UUID = "4c4c4544-0058-4b10-8034-b7c04f505732"
-HPE_UUID = "37383638-3330-4d32-3239-3034304b5131"
-
-
-@pytest.fixture(autouse=True)
-def ipmi_pool():
-    make_pool(name="prov-az1", network="10.10.0.0/24", purpose="provisioning", zone="az1")
-    make_pool(name="ipmi-az1", network="10.20.0.0/24", purpose="ipmi", zone="az1")
-
-
-@pytest.fixture
-def dell_flavor():
-    return Flavor.objects.create(
-        name="compute-r640",
-        cpu_model_pattern="*Xeon*Gold 6230*",
-        cpu_min_cores=40,
-        memory_gib=384,
-        disk_count=1,
-        disk_kind="ssd",
-        disk_min_gb=400,
-        nic_count=2,
-        nic_min_speed_mbps=10000,
-        nic_link_required=True,
-        firmware_minimums={"bios": "2.17.1", "bmc": "6.00"},
-    )
-
-
-@pytest.fixture
-def hpe_flavor():
-    return Flavor.objects.create(
-        name="storage-dl380",
-        cpu_model_pattern="/Gold 62[0-9]{2}R/",
-        cpu_min_cores=48,
-        memory_gib=384,
-        disk_count=1,
-        disk_kind="hdd",
-        disk_min_gb=7000,
-        nic_count=3,
-        nic_min_speed_mbps=25000,
-        nic_link_required=True,
-        firmware_minimums={"bmc": "2.72"},
-    )
-
-
-@pytest.fixture
-def dell_plan():
-    CablingLink.objects.create(
-        serial="7XK4PW2", nic="eno1", switch="leaf-r12-a.dc1", port="Ethernet12"
-    )
-
-
-@pytest.fixture
-def hpe_plan():
-    # Cisco sends the short port id (Eth1/17) and the long name as its description.
-    for nic, switch in (("ens1f0", "n9k-leaf-03"), ("ens1f1", "n9k-leaf-04")):
-        CablingLink.objects.create(serial="CZJ9470KQ1", nic=nic, switch=switch, port="Ethernet1/17")
-
-
-def register(machine: Machine, uuid: str, flavor: Flavor, tmp_path) -> Node:
-    """An operator typed the node in with its flavor; then the machine registers."""
-    NodeFactory(uuid=uuid, serial="", flavor=flavor, facts={}, bmc_address=None)
-    (answer,) = nodes_register(requests=[registration_request(machine, tmp_path / "net")])
-    assert answer.uuid == uuid, answer
-    return Node.objects.get(uuid=uuid)
-
-
-def differences(node: Node) -> list[tuple]:
-    verdict = node.conformance_verdicts.get(latest=True)
-    return [(d.kind, d.component, d.expected, d.found) for d in verdict.differences.all()]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ipmi_pool")]
 
 
 def test_a_dell_r640_matching_its_flavor_and_plan_passes(dell_flavor, dell_plan, tmp_path):
