@@ -9,6 +9,7 @@ router.register("nodes", views.NodeViewSet, basename="node")
 router.register("flavors", views.FlavorViewSet, basename="flavor")
 router.register("profiles", views.ProfileViewSet, basename="profile")
 router.register("baremetals", views.BaremetalViewSet, basename="baremetal")
+router.register("cabling", views.CablingLinkViewSet, basename="cabling-link")
 # Before power-operations/, whose {id} would otherwise swallow "bulk".
 router.register("power-operations/bulk", views.PowerBulkViewSet, basename="power-bulk")
 router.register("power-operations", views.PowerOperationViewSet, basename="power-operation")

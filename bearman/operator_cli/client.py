@@ -31,6 +31,14 @@ class ApiClient:
     def delete(self, path: str):
         return self.request("DELETE", path)
 
+    def upload(self, path: str, data: bytes, content_type: str, params: dict | None = None):
+        """POST a file's bytes as they are (a CSV), not as JSON."""
+        url = self.base + path
+        if params:
+            url += "?" + urllib.parse.urlencode(_without_none(params))
+        headers = {**self._headers(None), "Content-Type": content_type}
+        return self._send(urllib.request.Request(url, data=data, method="POST", headers=headers))
+
     def each(self, path: str, params: dict | None = None, limit: int | None = None) -> Iterator:
         """Every result of a paginated list, following `next` (at most `limit`)."""
         # Large pages, fewer round trips; the server caps the size at its maximum.

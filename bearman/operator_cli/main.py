@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from .client import ApiClient
-from .commands import baremetals, catalog, events, nodes, pools, power
+from .commands import baremetals, cabling, catalog, events, nodes, pools, power
 from .config import config_path, load_config
 from .errors import EXIT_CODES, EXIT_INTERRUPTED, EXIT_OK, ApiError, CliError
 from .output import terminal_safe
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_common_options(common, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (nodes, power, catalog, baremetals, events, pools):
+    for module in (nodes, power, catalog, baremetals, events, pools, cabling):
         module.add_commands(commands, common)
     _with_exit_codes(commands)
     return parser

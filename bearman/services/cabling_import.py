@@ -113,17 +113,19 @@ class PlanImport:
 
 def cabling_plan_import(*, data: bytes, dry_run: bool) -> PlanImport:
     """Upsert the plan's rows from a CSV file (UTF-8, BOM and CRLF welcome), all or nothing."""
-    rows = parse_plan(data)
+    rows, problems = parse_plan(data)
     existing = _existing_rows(rows)
-    _check_against_plan(rows, existing)
+    problems += _plan_problems(rows, existing)
+    if problems:
+        raise CablingPlanInvalid(sorted(problems))
     result = _compare(rows, existing, dry_run=dry_run)
     if not dry_run:
         _write(result, existing)
     return result
 
 
-def parse_plan(data: bytes) -> list[PlanRow]:
-    """The file's rows, each cell checked; CablingPlanInvalid names every bad line."""
+def parse_plan(data: bytes) -> tuple[list[PlanRow], list[tuple[int, str]]]:
+    """The file's good rows, and the bad lines' problems; no header or no CSV: refused."""
     if len(data) > MAX_PLAN_BYTES:
         raise CablingPlanInvalid([(1, f"the file is larger than {MAX_PLAN_BYTES} bytes")])
     try:
@@ -138,9 +140,7 @@ def parse_plan(data: bytes) -> list[PlanRow]:
         rows = _read_rows(reader, columns, problems)
     except csv.Error as problem:
         raise CablingPlanInvalid([*problems, (reader.line_num, f"not CSV: {problem}")]) from None
-    if problems:
-        raise CablingPlanInvalid(problems)
-    return rows
+    return rows, problems
 
 
 def _read_header(reader) -> list[str]:
@@ -225,7 +225,7 @@ def _existing_rows(rows: list[PlanRow]) -> list[CablingLink]:
     return list(CablingLink.objects.filter(wanted)) if rows else []
 
 
-def _check_against_plan(rows: list[PlanRow], existing: list[CablingLink]) -> None:
+def _plan_problems(rows: list[PlanRow], existing: list[CablingLink]) -> list[tuple[int, str]]:
     """Each (node, NIC) and each switch port once in the plan as it would be after the import."""
     problems = []
     first_line_of_key: dict[tuple[str, str, str], int] = {}
@@ -247,8 +247,7 @@ def _check_against_plan(rows: list[PlanRow], existing: list[CablingLink]) -> Non
             problems.append(
                 (row.line, f"{_port(row)} is already cabled to {other.node_label} {other.nic}")
             )
-    if problems:
-        raise CablingPlanInvalid(sorted(problems))
+    return problems
 
 
 def _port(row: PlanRow) -> str:
