@@ -5,12 +5,12 @@ PROMETHEUS_MULTIPROC_DIR; /metrics adds them up and adds the inventory gauges re
 from the database at that moment.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from bearman.models import Baremetal, Node
+from bearman.models import Baremetal, ConformanceDifference, ConformanceVerdict, Node
 from ipman.selectors import pool_list_with_usage, pool_usage
 
 GRPC_CALLS = Counter(
@@ -70,6 +70,7 @@ class InventoryCollector:
             deployments.add_metric([row["status"]], row["n"])
         yield deployments
         yield from _pool_usage()
+        yield from _conformance()
 
 
 def _pool_usage():
@@ -81,6 +82,34 @@ def _pool_usage():
         size.add_metric([pool.name], usage.total)
     yield used
     yield size
+
+
+def _conformance():
+    """Nodes by their latest verdict, and the differences in those verdicts by kind."""
+    nodes = GaugeMetricFamily(
+        "bearman_nodes_conformance",
+        "Nodes by their latest conformance verdict (unchecked: none yet)",
+        labels=["verdict"],
+    )
+    latest = ConformanceVerdict.objects.filter(latest=True)
+    counts = {row["passed"]: row["n"] for row in latest.values("passed").annotate(n=Count("id"))}
+    nodes.add_metric(["passed"], counts.get(True, 0))
+    nodes.add_metric(["failed"], counts.get(False, 0))
+    nodes.add_metric(["unchecked"], Node.objects.count() - sum(counts.values()))
+    yield nodes
+    differences = GaugeMetricFamily(
+        "bearman_conformance_differences",
+        "Differences in nodes' latest verdicts, by kind; waived ones apart",
+        labels=["kind", "waived"],
+    )
+    rows = (
+        ConformanceDifference.objects.filter(verdict__latest=True)
+        .values("kind", waived=Q(waiver__isnull=False))
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        differences.add_metric([row["kind"], str(row["waived"]).lower()], row["n"])
+    yield differences
 
 
 def observe_boot_phases(baremetal) -> None:

@@ -5,7 +5,7 @@ import sys
 
 from bearman.operator_cli.output import emit
 
-from . import power
+from . import conformance, power
 
 NODE_COLUMNS = [
     ("UUID", "uuid"),
@@ -98,6 +98,7 @@ def add_commands(commands, common) -> None:
     rearm.set_defaults(run=run_rearm)
 
     power.add_node_command(verbs, common)
+    conformance.add_node_command(verbs, common)
 
 
 def run_list(args, api) -> None:

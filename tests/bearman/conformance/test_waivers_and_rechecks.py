@@ -201,3 +201,19 @@ def test_the_admin_node_list_filters_by_verdict(held, admin_client):
     node_conformance_recheck(node=passing, actor="a")  # no flavor, no plan: passes
     assert listed("passed") == {passing.serial}
     assert listed("unchecked") == {never.serial}
+
+
+def test_metrics_count_nodes_by_verdict_and_differences_by_kind(held, client):
+    NodeFactory(status=NodeStatus.READY)  # never checked
+    conformance_waive(node=held, kind="memory", component="memory", reason="ok", actor="a")
+
+    text = client.get("/metrics").content.decode()
+
+    for line in (
+        'bearman_nodes_conformance{verdict="failed"} 1.0',
+        'bearman_nodes_conformance{verdict="passed"} 0.0',
+        'bearman_nodes_conformance{verdict="unchecked"} 1.0',
+        'bearman_conformance_differences{kind="memory",waived="true"} 1.0',
+        'bearman_conformance_differences{kind="firmware_needs_update",waived="false"} 1.0',
+    ):
+        assert line in text, line
