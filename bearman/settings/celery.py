@@ -61,6 +61,15 @@ BEARMAN_POWER_BULK_POLL_SECONDS = env_int("BEARMAN_POWER_BULK_POLL_SECONDS", 2, 
 BEARMAN_BMC_TIMEOUT = env_int("BEARMAN_BMC_TIMEOUT", 10, minimum=1)
 BEARMAN_POWER_WAIT_SECONDS = env_int("BEARMAN_POWER_WAIT_SECONDS", 60, minimum=1)
 BEARMAN_REDFISH_VERIFY_TLS = env_bool("BEARMAN_REDFISH_VERIFY_TLS", True)
+# Pacing per BMC (bearman.services.power.pacing), as Ironic's min_command_interval: the
+# least time between the end of one command to a BMC and the start of the next, across
+# every worker process. Its circuit breaker: after this many failures in a row a BMC is
+# left alone (syncs skip it, Bearman's own checks fail at once) for the backoff, doubled
+# at each further failure up to the cap; a success closes it.
+BEARMAN_BMC_MIN_COMMAND_INTERVAL_SECONDS = env_int("BEARMAN_BMC_MIN_COMMAND_INTERVAL_SECONDS", 1)
+BEARMAN_BMC_BREAKER_FAILURES = env_int("BEARMAN_BMC_BREAKER_FAILURES", 5, minimum=1)
+BEARMAN_BMC_BREAKER_BACKOFF_SECONDS = env_int("BEARMAN_BMC_BREAKER_BACKOFF_SECONDS", 60, minimum=1)
+BEARMAN_BMC_BREAKER_MAX_SECONDS = env_int("BEARMAN_BMC_BREAKER_MAX_SECONDS", 3600, minimum=1)
 
 # Two lanes (bearman.services.queueing.Lane): what operators ask for, and what Bearman
 # does by itself (BMC checks after registration, syncs), so that a burst of the second

@@ -13,6 +13,7 @@ from bearman.services.power.request import power_operations_enqueue
 from bearman.services.power.run import (
     DATABASE_UNAVAILABLE,
     HARD_LIMIT_MARGIN,
+    PowerOperationPaced,
     PowerOperationRequeued,
     PowerOutcome,
     PowerOutcomeUnrecorded,
@@ -53,6 +54,8 @@ def power_operation(self, operation_id: int, outcome: dict | None = None) -> Non
             power_operation_run(operation_id=operation_id, attempts=attempts)
         else:
             power_outcome_record(operation_id=operation_id, outcome=PowerOutcome(**outcome))
+    except PowerOperationPaced as paced:  # still PENDING: its BMC is busy a while longer
+        raise self.retry(args=(operation_id,), kwargs={}, countdown=paced.seconds) from None
     except PowerOperationRequeued as requeued:  # PENDING again in the database
         countdown = settings.BEARMAN_POWER_RETRY_SECONDS * requeued.attempt
         raise self.retry(args=(operation_id,), kwargs={}, countdown=countdown) from None
@@ -149,7 +152,12 @@ def power_sync() -> None:
 def power_sync_batch(node_ids: list[int]) -> None:
     """Refresh the power state of a batch of nodes."""
     report = power_sync_nodes(node_ids=node_ids, parallel=settings.BEARMAN_POWER_SYNC_PARALLEL)
-    log.info("power sync: %d seen, %d unreachable", len(report.seen), len(report.failed))
+    log.info(
+        "power sync: %d seen, %d unreachable, %d skipped (BMC busy or backed off)",
+        len(report.seen),
+        len(report.failed),
+        len(report.skipped),
+    )
 
 
 @shared_task(name=TaskName.POWER_BULK_ADVANCE, acks_late=True)

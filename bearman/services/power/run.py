@@ -24,12 +24,16 @@ from bearman.models import (
 from bearman.power import BmcError, BootDevice, PowerRequest
 
 from ..events import event_record
+from ..timeline import timeline_powered_on
 from .bmc_check import SYSTEM, bmc_check_failed, nodes_mark_bmc_answered
 from .bulk import power_bulk_nudge
 from .drivers import power_driver_for, power_target_for
+from .pacing import BmcBreakerOpen, BmcBusy, Verdict, bmc_command, bmc_for
 from .reconcile import power_unclaimed_cause, power_workers_queues
 
 BMC_CHECK = (SYSTEM, PowerAction.STATUS)  # who asks, and what, to see a BMC answer
+# The actions that start a machine booting: the first step of a deployment's timeline.
+POWERING_ON = frozenset({PowerAction.ON, PowerAction.CYCLE, PowerAction.RESET})
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,15 @@ class PowerOutcomeUnrecorded(BearmanError):
         self.outcome = outcome
 
 
+class PowerOperationPaced(BearmanError):
+    """The BMC is busy with another command: the operation is still PENDING; try again
+    in `seconds` (rescheduled rather than slept, so the worker slot serves others)."""
+
+    def __init__(self, message: str, *, seconds: float):
+        super().__init__(message)
+        self.seconds = seconds
+
+
 class PowerOperationRequeued(BearmanError):
     """A transient BMC error: the operation is PENDING again, for attempt `attempt` + 1."""
 
@@ -86,13 +99,31 @@ def power_operation_run(*, operation_id: int, attempts: int = 1) -> PowerOperati
     After a transient BMC error, while the operation has had fewer than `attempts` and
     repeating its action is safe, it is PENDING again and PowerOperationRequeued raised.
     PowerOutcomeUnrecorded: the database went away before the outcome was recorded;
-    `power_outcome_record` records it later.
+    `power_outcome_record` records it later. PowerOperationPaced: another command holds
+    the BMC (pacing); the operation is still PENDING, to be run again a little later.
     """
-    operation = _claim(operation_id)
-    if operation is None:
+    pending = _pending(operation_id)
+    if pending is None:
         return None
-    again = operation.attempts < attempts and operation.action not in NOT_REPEATABLE
-    return _record_outcome(operation, _attempt(operation, again=again))
+    # An operator's action is tried even while the BMC's breaker is open: it is the
+    # half-open probe (someone may just have mended the BMC) and its answer moves the
+    # breaker. Bearman's own checks fail at once instead of waiting on a dead BMC.
+    operator = pending.requested_by != SYSTEM
+    try:
+        with bmc_command(bmc_for(pending.node), probe_open=operator) as verdict:
+            operation = _claim(pending)
+            if operation is None:
+                return None
+            again = operation.attempts < attempts and operation.action not in NOT_REPEATABLE
+            outcome = _attempt(operation, again=again, verdict=verdict)
+    except BmcBusy as busy:  # still PENDING: the task looks again shortly
+        raise PowerOperationPaced(str(busy), seconds=busy.retry_in) from None
+    except BmcBreakerOpen as refused:
+        operation = _claim(pending)
+        if operation is None:
+            return None
+        outcome = PowerOutcome(OperationState.FAILED, error=str(refused))
+    return _record_outcome(operation, outcome)
 
 
 def power_outcome_record(*, operation_id: int, outcome: PowerOutcome) -> PowerOperation | None:
@@ -111,16 +142,22 @@ def power_outcome_record(*, operation_id: int, outcome: PowerOutcome) -> PowerOp
     return _record_outcome(operation, outcome)
 
 
-def _claim(operation_id: int) -> PowerOperation | None:
-    """PENDING → RUNNING with a conditional UPDATE: exactly one worker wins.
-
-    Read first, claim last: a database lost between the two leaves it PENDING, never
-    RUNNING with nobody running it.
-    """
+def _pending(operation_id: int) -> PowerOperation | None:
+    """The operation with its node, if it is still PENDING."""
     operation = PowerOperation.objects.select_related("node").filter(pk=operation_id).first()
     if operation is None or operation.state != OperationState.PENDING:
         log.info("power operation %s is not pending any more; nothing to do", operation_id)
         return None
+    return operation
+
+
+def _claim(operation: PowerOperation) -> PowerOperation | None:
+    """PENDING → RUNNING with a conditional UPDATE: exactly one worker wins.
+
+    Read first (`_pending`), claim last: a database lost between the two leaves it
+    PENDING, never RUNNING with nobody running it.
+    """
+    operation_id = operation.pk
     now = timezone.now()
     deadline = now + datetime.timedelta(
         seconds=settings.BEARMAN_POWER_OPERATION_SECONDS + REAP_MARGIN
@@ -143,11 +180,12 @@ def _claim(operation_id: int) -> PowerOperation | None:
     return operation
 
 
-def _attempt(operation: PowerOperation, *, again: bool) -> PowerOutcome:
+def _attempt(operation: PowerOperation, *, again: bool, verdict: Verdict) -> PowerOutcome:
     """One try through the driver; `again`: a transient failure may be tried again."""
     try:
         result, power = _perform(operation.action, operation.node)
     except BmcError as error:
+        verdict.failed(error)
         state = OperationState.PENDING if error.transient and again else OperationState.FAILED
         known = error.power or (PowerState.UNKNOWN if error.power_unknown else None)
         return PowerOutcome(state, error=str(error), power=known)
@@ -159,6 +197,7 @@ def _attempt(operation: PowerOperation, *, again: bool) -> PowerOutcome:
             state, error=f"the database became unavailable: {str(error).strip()}"
         )
         raise PowerOutcomeUnrecorded(outcome) from error
+    verdict.answered = True
     return PowerOutcome(OperationState.SUCCEEDED, result=result, power=power)
 
 
@@ -214,6 +253,13 @@ def _finish(operation: PowerOperation, outcome: PowerOutcome) -> PowerOperation:
             _record(operation, state, outcome.result or outcome.error)
         if finished and state == OperationState.SUCCEEDED:
             nodes_mark_bmc_answered(node_ids=[operation.node_id])
+            if operation.action in POWERING_ON:
+                timeline_powered_on(
+                    node_id=operation.node_id,
+                    uuid=operation.node.uuid,
+                    detail=f"{operation.get_action_display()} by {operation.requested_by}",
+                    at=operation.started_at or now,
+                )
         elif finished and (operation.requested_by, operation.action) == BMC_CHECK:
             bmc_check_failed(node_id=operation.node_id)
     if not finished:  # someone else finished it first: show what they wrote

@@ -6,23 +6,40 @@ status call is waiting for the BMC, and a silent BMC costs its timeout once inst
 once per node after it. Per worker that makes at most concurrency × parallel BMCs at a
 time. All nodes behind one BMC land in the same batch and are asked one after the
 other: that is the bound per BMC. A BMC that does not answer makes its nodes `unknown`
-with an Event; it never fails the sync.
+with an Event; it never fails the sync. Each command goes through the BMC's pacing
+(`pacing`): a BMC busy with another command, or whose breaker is open, is skipped until
+the next sync, so one dead BMC costs the others nothing once its breaker opens.
 """
 
+import heapq
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from bearman.models import IN_FLIGHT, EventKind, Node, PowerState
-from bearman.power import BmcError
+from bearman.power import BmcError, BmcTarget, PowerDriver
 from bearman.states import NodeStatus
 
 from ..events import event_record
 from .bmc_check import nodes_mark_bmc_answered
 from .drivers import power_driver_for, power_target_for
+from .pacing import (
+    SLEEP_MAX,
+    Bmc,
+    BmcBreakerOpen,
+    BmcBusy,
+    Verdict,
+    bmc_for,
+    bmc_free,
+    bmc_take,
+    bmcs_register,
+)
 
 
 @dataclass
@@ -31,6 +48,7 @@ class SyncReport:
 
     seen: dict[int, str] = field(default_factory=dict)  # node id → on/off
     failed: dict[int, str] = field(default_factory=dict)  # node id → error in words
+    skipped: dict[int, str] = field(default_factory=dict)  # node id → why its BMC was not asked
 
 
 def power_sync_batches(*, size: int) -> list[list[int]]:
@@ -68,36 +86,90 @@ def power_sync_nodes(*, node_ids: list[int], parallel: int = 1) -> SyncReport:
         .exclude(power_operations__state__in=IN_FLIGHT)  # the operation will tell
         .order_by("bmc_address", "bmc_port", "pk")
     )
+    bmcs_register(bmcs=filter(None, map(bmc_for, nodes)))
     report = SyncReport()
-    for pk, state, error in _ask_every_bmc(nodes, parallel):
-        if error is None:
-            report.seen[pk] = state
-        else:
-            report.failed[pk] = error
+    for pk, kind, answer in _ask_every_bmc(nodes, parallel):
+        getattr(report, kind)[pk] = answer
     _store(nodes, report)
     return report
 
 
+@dataclass
+class BmcVisit:
+    """The nodes behind one BMC, asked in one go (one thread, one hold of its slot)."""
+
+    bmc: Bmc | None  # None: not paced (the fake driver)
+    asks: list[tuple[int, PowerDriver, BmcTarget]]  # node id, driver, target
+
+    def skipped(self, why: str):
+        return [(pk, "skipped", why) for pk, _, _ in self.asks]
+
+
 def _ask_every_bmc(nodes: list[Node], parallel: int):
-    """(node id, state, error) for every node: `parallel` BMCs at once, each one's nodes in turn."""
+    """(node id, seen/failed/skipped, state or why) for every node: `parallel` BMCs at once,
+    each one's nodes in turn."""
     threaded, here = [], []
     for _bmc, behind_one in itertools.groupby(nodes, key=lambda n: (n.bmc_address, n.bmc_port)):
-        visit = [(node.pk, power_driver_for(node), power_target_for(node)) for node in behind_one]
-        (threaded if all(driver.threads_ok for _, driver, _ in visit) else here).append(visit)
+        behind_one = list(behind_one)
+        asks = [(n.pk, power_driver_for(n), power_target_for(n)) for n in behind_one]
+        visit = BmcVisit(bmc_for(behind_one[0]), asks)
+        (threaded if all(driver.threads_ok for _, driver, _ in asks) else here).append(visit)
+    yield from _ask_paced(threaded, parallel)
+    for visit in here:  # the fake driver keeps its machines in the database: this thread
+        yield from _ask_in_turn(visit)[0]
+
+
+def _ask_paced(visits: list[BmcVisit], parallel: int):
+    """Each BMC's visit in a pool thread once its slot is taken, `parallel` at a time.
+
+    Slots are taken and freed here, in the caller's thread and database connection (the
+    threads touch no database). A BMC paced for a moment more is visited once its
+    interval has passed; one busy for longer, or whose breaker is open, is skipped.
+    """
+    ready, later, running = deque(visits), [], {}
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="power-sync") as pool:
-        for answers in itertools.chain(pool.map(_ask_in_turn, threaded), map(_ask_in_turn, here)):
-            yield from answers
+        while ready or later or running:
+            while later and later[0][0] <= time.monotonic():
+                ready.append(heapq.heappop(later)[2])
+            while ready and len(running) < parallel:
+                visit = ready.popleft()
+                try:
+                    if visit.bmc:
+                        bmc_take(visit.bmc, probe_open=False, sleep_max=0)
+                except BmcBusy as busy:
+                    if busy.wait is not None and busy.wait <= SLEEP_MAX:
+                        heapq.heappush(later, (time.monotonic() + busy.wait, id(visit), visit))
+                    else:
+                        yield from visit.skipped(str(busy))
+                    continue
+                except BmcBreakerOpen as why:  # the next sync looks again
+                    yield from visit.skipped(str(why))
+                    continue
+                running[pool.submit(_ask_in_turn, visit)] = visit
+            timeout = max(later[0][0] - time.monotonic(), 0) if later else None
+            done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in done:
+                answers, verdict = future.result()
+                visit = running.pop(future)
+                if visit.bmc:
+                    bmc_free(visit.bmc, verdict)
+                yield from answers
 
 
-def _ask_in_turn(visit: list[tuple]) -> list[tuple[int, str | None, str | None]]:
-    """The nodes behind one BMC, one after the other: (node id, state, error in words)."""
-    answers = []
-    for pk, driver, target in visit:
+def _ask_in_turn(visit: BmcVisit) -> tuple[list[tuple[int, str, str]], Verdict]:
+    """The nodes behind one BMC, one after the other, the minimum interval apart (the
+    slot is held meanwhile): (node id, kind, answer) each, and what they told of the BMC."""
+    answers, verdict = [], Verdict()
+    for index, (pk, driver, target) in enumerate(visit.asks):
+        if index and visit.bmc:
+            time.sleep(settings.BEARMAN_BMC_MIN_COMMAND_INTERVAL_SECONDS)
         try:
-            answers.append((pk, driver.get_power_state(target), None))
+            answers.append((pk, "seen", driver.get_power_state(target)))
+            verdict.answered = True
         except BmcError as error:
-            answers.append((pk, None, str(error)))
-    return answers
+            verdict.failed(error)
+            answers.append((pk, "failed", str(error)))
+    return answers, verdict
 
 
 def _store(nodes: list[Node], report: SyncReport) -> None:
@@ -108,7 +180,7 @@ def _store(nodes: list[Node], report: SyncReport) -> None:
             ids = [pk for pk, seen in observed.items() if seen == state]
             Node.objects.filter(pk__in=ids).update(power_state=state, power_state_at=now)
         for node in nodes:
-            if observed[node.pk] != node.power_state:
+            if node.pk in observed and observed[node.pk] != node.power_state:
                 _record_change(node, observed[node.pk], report.failed.get(node.pk))
         nodes_mark_bmc_answered(node_ids=report.seen)
 
