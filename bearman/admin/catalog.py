@@ -56,6 +56,11 @@ class ProfileAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["bearman/admin.css"]}
 
+    def get_fields(self, request, obj=None):
+        # A profile being added has no times yet: no "Created at: -".
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f not in self.readonly_fields]
+
     def save_model(self, request, obj, form, change):
         profile_save(profile=obj)
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 
 from bearman.models import Baremetal, BootArtifact, Node, Profile
 from bearman.services.nodes import NODE_SETTINGS, bmc_endpoint_changes, bmc_options_problems
@@ -93,14 +94,23 @@ class BaremetalAdminForm(forms.ModelForm):
         return cleaned
 
 
+def profile_url_field(name: str) -> forms.URLField:
+    """A wide URL input taking the model field's label and help text."""
+    field = Profile._meta.get_field(name)
+    return forms.URLField(
+        label=capfirst(field.verbose_name),
+        help_text=field.help_text,
+        max_length=field.max_length,
+        required=False,
+        # Spelled out so a URL typed without a scheme is taken as https, not http.
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"class": "vURLField wide-url"}),
+    )
+
+
 class ProfileAdminForm(forms.ModelForm):
-    # Spelled out so a URL typed without a scheme is taken as https, not http.
-    kernel_url = forms.URLField(
-        label="Kernel URL", max_length=500, required=False, assume_scheme="https"
-    )
-    initrd_url = forms.URLField(
-        label="Initrd URL", max_length=500, required=False, assume_scheme="https"
-    )
+    kernel_url = profile_url_field("kernel_url")
+    initrd_url = profile_url_field("initrd_url")
 
     class Meta:
         model = Profile

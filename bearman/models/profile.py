@@ -25,7 +25,13 @@ class Profile(models.Model):
     name = models.SlugField(max_length=64, unique=True)
     description = models.CharField(max_length=255, blank=True)
     kernel_url = models.URLField(
-        "kernel URL", max_length=500, blank=True, validators=[HTTP_URL, validate_ipxe_safe]
+        "kernel URL",
+        max_length=500,
+        blank=True,
+        validators=[HTTP_URL, validate_ipxe_safe],
+        help_text="http(s) address the node downloads its kernel from (a host it can reach "
+        "while booting), e.g. http://images.example.net/noble/vmlinuz. Or upload the kernel "
+        "below.",
     )
     kernel_artifact = models.ForeignKey(
         "bearman.BootArtifact",
@@ -39,7 +45,12 @@ class Profile(models.Model):
         "kernel sha256", max_length=64, blank=True, validators=[validate_sha256]
     )
     initrd_url = models.URLField(
-        "initrd URL", max_length=500, blank=True, validators=[HTTP_URL, validate_ipxe_safe]
+        "initrd URL",
+        max_length=500,
+        blank=True,
+        validators=[HTTP_URL, validate_ipxe_safe],
+        help_text="http(s) address of the initrd, e.g. http://images.example.net/noble/initrd; "
+        "empty for a kernel that needs none. Or upload it below.",
     )
     initrd_artifact = models.ForeignKey(
         "bearman.BootArtifact",
@@ -60,7 +71,14 @@ class Profile(models.Model):
         help_text="One line. Variables: {bearman_url}, {grpc}, {uuid}, {hostname}; "
         "write {{ and }} for literal braces.",
     )
-    install_script = models.TextField(blank=True)
+    install_script = models.TextField(
+        blank=True,
+        help_text="Run by the agent on the node after the kernel and initrd are downloaded, "
+        "before it boots them: with its #! interpreter, else /bin/sh. It gets the node's "
+        "settings as BEARMAN_HOSTNAME, BEARMAN_SYSTEM_UUID, BEARMAN_ADDRESS_<i>_ADDRESS, "
+        "… and all of them as BEARMAN_DETAIL_JSON. A non-zero exit fails the deployment "
+        "with the script's last lines of stderr. Hold no secret here: the node can read it.",
+    )
     boot_method = models.CharField(
         max_length=8, choices=BootMethod.choices, default=BootMethod.KEXEC
     )

@@ -137,6 +137,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("BEARMAN_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Admin times to the second, in ISO order (bearman/formats/).
+FORMAT_MODULE_PATH = ["bearman.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env_str("BEARMAN_STATIC_ROOT") or str(var_dir() / "static")

@@ -1,0 +1,1 @@
+"""Date and time formats for the admin (settings.FORMAT_MODULE_PATH), per language."""
