@@ -118,10 +118,11 @@ def boot_step_record(
     step: BootStepName,
     baremetal_id: int | None = None,
     detail: str = "",
+    at: datetime.datetime | None = None,
 ) -> bool:
     """Record one step unless its run has it already; True when it is new."""
     record = StepRecord(uuid, flow, step, baremetal_id, detail)
-    return boot_steps_record(records=[record]) == 1
+    return boot_steps_record(records=[record], at=at) == 1
 
 
 def _observe(records: list[StepRecord], at: datetime.datetime) -> None:
@@ -158,8 +159,12 @@ def registration_step_record(*, uuid: str, step: BootStepName, detail: str = "")
     return boot_step_record(uuid=uuid, flow=BootFlow.REGISTRATION, step=step, detail=detail)
 
 
-def timeline_powered_on(*, node_id: int, uuid: str, detail: str) -> None:
-    """Bearman powered the node on: the first step of its pending deployment, if any."""
+def timeline_powered_on(*, node_id: int, uuid: str, detail: str, at: datetime.datetime) -> None:
+    """Bearman powered the node on: the first step of its pending deployment, if any.
+
+    `at`: when the command went out, not when its outcome was written: a fast machine
+    fetches its script before the worker has recorded that the BMC said yes.
+    """
     pending = Baremetal.objects.filter(node_id=node_id, status=DeployStatus.DEPLOY_START)
     baremetal_id = pending.values_list("pk", flat=True).first()
     if baremetal_id is not None:
@@ -169,6 +174,7 @@ def timeline_powered_on(*, node_id: int, uuid: str, detail: str) -> None:
             step=Step.POWERED_ON,
             baremetal_id=baremetal_id,
             detail=detail,
+            at=at,
         )
 
 

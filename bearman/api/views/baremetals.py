@@ -5,9 +5,11 @@ from rest_framework.response import Response
 
 from bearman.api.filters import BaremetalFilter
 from bearman.api.serializers import BaremetalSerializer
+from bearman.api.serializers.timeline import TimelineSerializer
 from bearman.models import Baremetal
 from bearman.services import baremetal_create, baremetal_delete
 from bearman.services.baremetals import baremetal_redeploy
+from bearman.services.timeline import baremetal_timeline
 
 
 class BaremetalViewSet(
@@ -48,3 +50,11 @@ class BaremetalViewSet(
         """Forget the deployment; the node boots as idle from then on."""
         baremetal_delete(baremetal=self.get_object(), actor=request.user.get_username())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=TimelineSerializer)
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """The boot timeline of the deployment's current run: each step once, in order,
+        with the time between steps, and where and why it stopped when it failed or is
+        past its deadline."""
+        return Response(TimelineSerializer(baremetal_timeline(baremetal=self.get_object())).data)

@@ -1,10 +1,13 @@
-"""bearman deploy UUID …, and bearman baremetal list|show|redeploy|release.
+"""bearman deploy UUID …, and bearman baremetal list|show|redeploy|release|timeline.
 
-A Baremetal is one deployment of a profile on a node, as the admin and the API call it.
+A Baremetal is one deployment of a profile on a node, as the admin and the API call it;
+`bearman deployment …` is the same command under the word operators say.
 """
 
+import re
+
 from bearman.operator_cli.errors import ApiError
-from bearman.operator_cli.output import emit
+from bearman.operator_cli.output import emit, print_record, print_table
 
 BAREMETALS = "/api/v1/baremetals/"
 COLUMNS = [
@@ -32,7 +35,9 @@ def add_commands(commands, common) -> None:
     deploy.set_defaults(run=run_deploy)
 
     parser = commands.add_parser(
-        "baremetal", help="Baremetals (a profile deployed on a node): list, redeploy, release"
+        "baremetal",
+        aliases=["deployment"],
+        help="Baremetals (a profile deployed on a node): list, redeploy, release, timeline",
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     listing = verbs.add_parser("list", parents=[common], help="list Baremetals")
@@ -47,6 +52,13 @@ def add_commands(commands, common) -> None:
         sub = verbs.add_parser(verb, parents=[common], help=text)
         sub.add_argument("uuid", help="the node's system UUID")
         sub.set_defaults(run=run)
+    timeline = verbs.add_parser(
+        "timeline",
+        parents=[common],
+        help="the boot timeline of a deployment: each step, the time between, where it stopped",
+    )
+    timeline.add_argument("name", help="the deployment's hostname, or its node's system UUID")
+    timeline.set_defaults(run=run_timeline)
 
 
 def run_deploy(args, api) -> None:
@@ -82,3 +94,55 @@ def _of_node(api, uuid: str) -> dict:
     if not found:
         raise ApiError(404, f"Node {uuid} has no Baremetal.")
     return found[0]
+
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+TIMELINE_COLUMNS = [
+    ("STEP", "label"),
+    ("AT", "at"),
+    ("AFTER", lambda step: _duration(step["seconds_since_previous"])),
+    ("DETAIL", "detail"),
+]
+
+
+def run_timeline(args, api) -> None:
+    deployment = _named(api, args.name)
+    timeline = api.get(f"{BAREMETALS}{deployment['id']}/timeline/")
+    if args.json:
+        emit(timeline, as_json=True)
+        return
+    print_table(timeline["steps"], TIMELINE_COLUMNS)
+    print()
+    summary = {
+        "deployment": deployment["hostname"],
+        "state": timeline["state"],
+        "total": _duration(timeline["total_seconds"]),
+        "stopped after": timeline["stopped_after"],
+        "waiting for": timeline["waiting_for"],
+        "deadline": timeline["deadline"],
+        "diagnosis": timeline["diagnosis"],
+    }
+    print_record(summary)
+
+
+def _named(api, name: str) -> dict:
+    """The deployment of this hostname, or of the node with this UUID."""
+    if UUID.match(name):
+        return _of_node(api, name)
+    found = [b for b in api.get(BAREMETALS, {"search": name})["results"] if b["hostname"] == name]
+    if not found:
+        raise ApiError(404, f"No deployment has the hostname {name}.")
+    return found[0]
+
+
+def _duration(seconds) -> str:
+    """1 h 02 min, 3 min 05 s, 4.2 s; '' when unknown."""
+    if seconds is None:
+        return ""
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -8,7 +8,13 @@ import time
 import pytest
 from django.urls import reverse
 
-from bearman.models import Baremetal
+from bearman.models import Baremetal, BootStepName
+from bearman.services.timeline import (
+    DEPLOYMENT_STEPS,
+    REGISTRATION_STEPS,
+    baremetal_timeline,
+    registration_timeline,
+)
 from bearman.states import DeployStatus, NodeStatus
 from ipman.services import pool_create
 from lab.process.lab import Lab
@@ -84,3 +90,11 @@ def test_lab_machines_register_and_one_bulk_action_deploys_them(
             stop.set()
             stop_server(grpc_process)
     assert all(machine.get("os") == "installed" for machine in lab.machines)
+    for uuid in uuids:
+        registered = registration_timeline(uuid=uuid)
+        assert [e.step for e in registered.entries] == list(REGISTRATION_STEPS), uuid
+        deployed = baremetal_timeline(baremetal=Baremetal.objects.get(node__uuid=uuid))
+        assert [e.step for e in deployed.entries] == list(DEPLOYMENT_STEPS), uuid
+        assert deployed.entries[0].detail.startswith("Power on by")
+        assert all(e.since_previous.total_seconds() >= 0 for e in deployed.entries[1:])
+        assert deployed.state == "done" and deployed.stopped_after == BootStepName.INSTALLED
