@@ -52,11 +52,14 @@ def _bindable(port: int, kind) -> bool:
 
 
 @contextlib.contextmanager
-def virtual_bmcs(count: int = 1, *, base_port: int | None = None, timeout: float = 60):
-    """Run `python -m lab.virtual_bmc`; yields its first port."""
+def virtual_bmcs(
+    count: int = 1, *, base_port: int | None = None, timeout: float = 60, address: str = "127.0.0.1"
+):
+    """Run `python -m lab.virtual_bmc` listening on `address`; yields its first port."""
     base_port = base_port or free_port_range(count)
     command = [sys.executable, "-m", "lab.virtual_bmc", "--count", str(count)]
     command += ["--base-port", str(base_port), "--username", USER, "--password", PASSWORD]
+    command += ["--address", address]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

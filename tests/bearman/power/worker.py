@@ -80,10 +80,18 @@ def worker_database_url() -> str:
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict, *, beat: bool = False, log: Path, queues: str = "celery,background"):
+def celery_worker(
+    env: dict,
+    *,
+    beat: bool = False,
+    log: Path,
+    queues: str = "celery,background",
+    hostname: str = "celery@%h",
+):
     """`celery -A bearman worker` until the block ends; yields the Popen (own process group)."""
     command = [sys.executable, "-m", "celery", "-A", "bearman", "worker", "--concurrency", "2"]
     command += ["--loglevel", "INFO", "--without-mingle", "--without-gossip", "--queues", queues]
+    command += ["--hostname", hostname]
     if beat:
         command += ["--beat", "--schedule", str(Path(env["BEARMAN_VAR_DIR"]) / "beat")]
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DATABASE"))}
