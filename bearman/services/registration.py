@@ -78,11 +78,11 @@ INSERT INTO {Node._meta.db_table} (
     uuid, availability_zone, created_from, first_registered_at, last_registered_at,
     created_at, updated_at,
     serial, vendor, product_name, bmc_driver, bmc_port, bmc_username, bmc_password_encrypted,
-    bmc_options, status, power_state, facts, mac_addresses
+    bmc_options, status, power_state, facts, mac_addresses, rack_position
 )
 SELECT uuid, zone, source, %(now)s, %(now)s, %(now)s, %(now)s, '', '', '',
     '{BmcDriver.IPMI.value}', {Node._meta.get_field("bmc_port").default}, '', '', '{{}}',
-    %(status)s, '{PowerState.UNKNOWN.value}', '{{}}', ''
+    %(status)s, '{PowerState.UNKNOWN.value}', '{{}}', '', ''
 FROM unnest(%(uuids)s::varchar[], %(zones)s::varchar[], %(sources)s::inet[])
     AS new (uuid, zone, source)
 -- Writes nothing new into a known row (a refused one must stay as it was), but locks it.

@@ -61,7 +61,7 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
 def node_conformance_recheck(*, node: Node, actor: str) -> ConformanceVerdict:
     """Check the node's stored facts again, as an operator asked; holds or releases it."""
     with transaction.atomic():
-        node = Node.objects.select_for_update().select_related("flavor").get(pk=node.pk)
+        node = Node.objects.select_for_update(of=("self",)).select_related("flavor").get(pk=node.pk)
         return _verdict_record(node, expected_links(node), VerdictTrigger.RECHECK, actor)
 
 
