@@ -124,6 +124,7 @@ check-generated: $(PROTO_VENV)/.installed
 
 bench: setup system-deps
 	$(BIN)/python bench/admin_list.py
+	$(BIN)/python bench/cabling_import.py
 	$(BIN)/python bench/agent_start.py
 	$(BIN)/python bench/power_fanout.py
 	@case "$$DATABASE_URL" in postgres*) $(BIN)/python bench/ipman_alloc.py;; \

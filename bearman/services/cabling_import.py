@@ -16,8 +16,9 @@ import io
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from bearman.errors import BearmanError
@@ -44,6 +45,7 @@ MAX_PLAN_BYTES = 2 * 1024 * 1024
 MAX_PLAN_ROWS = 10_000
 # Past this many problems the file is plainly not a plan: say so instead of listing them all.
 MAX_PROBLEMS = 50
+# Rows per statement: 4 parameters each, far within SQLite's 32,766.
 BATCH_SIZE = 500
 
 
@@ -282,17 +284,14 @@ def _write(result: PlanImport, existing: list[CablingLink]) -> None:
     told the new rows from the changed ones already.
     """
     by_key = {_key(link): link for link in existing}
-    now = timezone.now()
-    changed = [by_key[(c.serial, c.rack_position, c.nic)] for c in result.changed]
+    changed = [
+        (by_key[(c.serial, c.rack_position, c.nic)].pk, c.switch, c.port) for c in result.changed
+    ]
     try:
         with transaction.atomic():
             if changed:
-                _park(changed)
-                for link, change in zip(changed, result.changed, strict=True):
-                    link.switch, link.port, link.updated_at = change.switch, change.port, now
-                CablingLink.objects.bulk_update(
-                    changed, ["switch", "port", "updated_at"], batch_size=BATCH_SIZE
-                )
+                _park([pk for pk, _, _ in changed])
+                _move(changed, timezone.now())
             CablingLink.objects.bulk_create(
                 [_new_link(change) for change in result.created], batch_size=BATCH_SIZE
             )
@@ -303,16 +302,44 @@ def _write(result: PlanImport, existing: list[CablingLink]) -> None:
         ) from None
 
 
-def _park(changed: list[CablingLink]) -> None:
+def _park(pks: list[int]) -> None:
     """Move the changed rows off their switch ports first, so two rows can swap ports.
 
     A unique constraint is checked row by row within a statement (SQLite, and PostgreSQL
     for a constraint that is not deferrable), so a swap written in one step would collide.
     A line break cannot be in an imported port: the parked values collide with nothing.
     """
-    for link in changed:
-        link.port = f"\n{link.pk}"
-    CablingLink.objects.bulk_update(changed, ["port"], batch_size=BATCH_SIZE)
+    parked = Concat(Value("\n"), Cast("pk", output_field=CharField()))
+    for start in range(0, len(pks), BATCH_SIZE):
+        CablingLink.objects.filter(pk__in=pks[start : start + BATCH_SIZE]).update(port=parked)
+
+
+def _move(changed: list[tuple[int, str, str]], now) -> None:
+    """Each (pk, switch, port): UPDATE … SET switch = CASE id WHEN … END, one per batch.
+
+    bulk_update() sends the same statement but builds it from one expression per row and
+    field, a millisecond of Python each: 1,000 changed rows took over a second of it.
+    """
+    quote = connection.ops.quote_name
+    table, pk = quote(CablingLink._meta.db_table), quote("id")
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    for start in range(0, len(changed), BATCH_SIZE):
+        batch = changed[start : start + BATCH_SIZE]
+        cases = " ".join(["WHEN %s THEN %s"] * len(batch))
+        ids = ", ".join(["%s"] * len(batch))
+        sql = (
+            f"UPDATE {table} SET {quote('switch')} = CASE {pk} {cases} END, "
+            f"{quote('port')} = CASE {pk} {cases} END, {quote('updated_at')} = %s "
+            f"WHERE {pk} IN ({ids})"
+        )
+        params = [
+            *(value for link_pk, switch, _ in batch for value in (link_pk, switch)),
+            *(value for link_pk, _, port in batch for value in (link_pk, port)),
+            stamp,
+            *(link_pk for link_pk, _, _ in batch),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _new_link(change: PlanChange) -> CablingLink:
