@@ -1,7 +1,7 @@
 from .baremetals import BaremetalSerializer
 from .catalog import FlavorSerializer, ProfileSerializer
 from .events import EventSerializer
-from .nodes import NodeSerializer
+from .nodes import NodeDetailSerializer, NodeSerializer
 from .power import (
     PowerBulkRequestSerializer,
     PowerBulkSerializer,
@@ -14,6 +14,7 @@ __all__ = [
     "BaremetalSerializer",
     "EventSerializer",
     "FlavorSerializer",
+    "NodeDetailSerializer",
     "NodeSerializer",
     "PowerBulkRequestSerializer",
     "PowerBulkSerializer",

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from bearman.models import Baremetal, Flavor, Node
+from bearman.models import Baremetal, BreakerState, Flavor, Node
+from bearman.services.power.pacing import bmc_breaker_of
 from bearman.states import NodeStatus
 
 from .validation import JsonTypesMixin
@@ -67,3 +69,28 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "bmc_password_set",
             "deployment",
         ]
+
+
+class BmcBreakerSerializer(serializers.Serializer):
+    """The circuit breaker of a node's BMC (pacing): whether Bearman still talks to it."""
+
+    state = serializers.ChoiceField(choices=BreakerState.choices, read_only=True)
+    failures = serializers.IntegerField(read_only=True, help_text="Failures in a row.")
+    since = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_try = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_error = serializers.CharField(read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+class NodeDetailSerializer(NodeSerializer):
+    """One node, with its BMC's breaker (null before any command was sent to the BMC)."""
+
+    bmc_breaker = serializers.SerializerMethodField()
+
+    class Meta(NodeSerializer.Meta):
+        fields = [*NodeSerializer.Meta.fields, "bmc_breaker"]
+
+    @extend_schema_field(BmcBreakerSerializer(allow_null=True))
+    def get_bmc_breaker(self, node: Node):
+        report = bmc_breaker_of(node)
+        return BmcBreakerSerializer(report).data if report else None

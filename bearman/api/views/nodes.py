@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from bearman.api.filters import EventFilter, NodeFilter, NodeSearchFilter
 from bearman.api.serializers import (
     EventSerializer,
+    NodeDetailSerializer,
     NodeSerializer,
     PowerOperationSerializer,
     PowerRequestSerializer,
@@ -49,6 +50,10 @@ class NodeViewSet(
         # The next registration gets the node's BMC credentials: power permission too.
         "rearm": ["bearman.view_node", "bearman.change_node", "bearman.operate_power"],
     }
+
+    def get_serializer_class(self):
+        # The breaker is one query per node: the detail shows it, the list does not.
+        return NodeDetailSerializer if self.action == "retrieve" else NodeSerializer
 
     def perform_update(self, serializer):
         serializer.instance = node_update(

@@ -203,8 +203,40 @@ def bmc_breaker_message(health: BmcHealth) -> str:
     )
 
 
-def bmc_health_of(node: Node) -> BmcHealth | None:
-    """The health row of the node's BMC, if any command has been sent to it."""
+@dataclass(frozen=True)
+class BreakerReport:
+    """A BMC's breaker as people see it (the node page, the API)."""
+
+    state: str  # a BreakerState
+    failures: int  # in a row
+    since: datetime.datetime | None  # the first of those failures
+    next_try: datetime.datetime | None  # while open: when it is tried again
+    last_error: str
+
+    @property
+    def message(self) -> str:
+        """One line: the state, and while failing how often, since and until when."""
+        label = BreakerState(self.state).label
+        if not self.failures:
+            return f"{label}: answering"
+        since = timezone.localtime(self.since).strftime("%Y-%m-%d %H:%M:%S")
+        text = f"{label}: failed {self.failures} times in a row since {since}"
+        if self.next_try:
+            text += f"; next try after {timezone.localtime(self.next_try).strftime('%H:%M:%S')}"
+        return f"{text} — last error: {self.last_error}"
+
+
+def bmc_breaker_of(node: Node) -> BreakerReport | None:
+    """The breaker of the node's BMC; None before any command was sent to it."""
     if not node.bmc_address:
         return None
-    return BmcHealth.objects.filter(address=node.bmc_address, port=node.bmc_port).first()
+    health = BmcHealth.objects.filter(address=node.bmc_address, port=node.bmc_port).first()
+    if health is None:
+        return None
+    return BreakerReport(
+        state=bmc_breaker_state(health),
+        failures=health.failures,
+        since=health.failing_since,
+        next_try=health.retry_at,
+        last_error=health.last_error,
+    )
