@@ -20,36 +20,36 @@ def ipmi_pool(db):
     make_pool(name="ipmi-az1", network="10.20.0.0/24", purpose="ipmi", zone="az1")
 
 
+def flavor(name: str, **expectations) -> Flavor:
+    """A flavor expecting 384 GiB, one disk and link on every checked NIC, and more."""
+    defaults = {"memory_gib": 384, "disk_count": 1, "nic_link_required": True}
+    return Flavor.objects.create(name=name, **defaults | expectations)
+
+
 @pytest.fixture
 def dell_flavor():
-    return Flavor.objects.create(
-        name="compute-r640",
+    return flavor(
+        "compute-r640",
         cpu_model_pattern="*Xeon*Gold 6230*",
         cpu_min_cores=40,
-        memory_gib=384,
-        disk_count=1,
         disk_kind="ssd",
         disk_min_gb=400,
         nic_count=2,
         nic_min_speed_mbps=10000,
-        nic_link_required=True,
         firmware_minimums={"bios": "2.17.1", "bmc": "6.00"},
     )
 
 
 @pytest.fixture
 def hpe_flavor():
-    return Flavor.objects.create(
-        name="storage-dl380",
+    return flavor(
+        "storage-dl380",
         cpu_model_pattern="/Gold 62[0-9]{2}R/",
         cpu_min_cores=48,
-        memory_gib=384,
-        disk_count=1,
         disk_kind="hdd",
         disk_min_gb=7000,
         nic_count=3,
         nic_min_speed_mbps=25000,
-        nic_link_required=True,
         firmware_minimums={"bmc": "2.72"},
     )
 

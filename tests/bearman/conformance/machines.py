@@ -57,38 +57,34 @@ class Machine:
         return replace(self, nics=nics)
 
 
+def recorded_machine(host: str, bmc: str, nics: tuple[Nic, ...]) -> Machine:
+    """The recorded outputs named `host` (dmidecode, lscpu, lsblk, lldpctl) and `bmc`."""
+    return Machine(
+        dmidecode=recorded("dmidecode", f"{host}.txt"),
+        **{tool: recorded(tool, f"{host}.json") for tool in ("lscpu", "lsblk", "lldpctl")},
+        lan_print=recorded("ipmitool", f"{bmc}.lan-print.txt"),
+        bmc_info=recorded("ipmitool", f"{bmc}.bmc-info.txt"),
+        # The one recorded /proc/meminfo: a 384 GiB machine's (both vendors' here are).
+        meminfo=recorded("meminfo", "dell-poweredge-r640.txt"),
+        nics=nics,
+    )
+
+
 def dell_r640() -> Machine:
     """Dell PowerEdge R640: 2 × Gold 6230, 384 GiB, a PERC SSD and HDD volume, iDRAC9."""
-    return Machine(
-        dmidecode=recorded("dmidecode", "dell-poweredge-r640.txt"),
-        lscpu=recorded("lscpu", "dell-poweredge-r640.json"),
-        lsblk=recorded("lsblk", "dell-poweredge-r640.json"),
-        lldpctl=recorded("lldpctl", "dell-poweredge-r640.json"),
-        lan_print=recorded("ipmitool", "dell-idrac9.lan-print.txt"),
-        bmc_info=recorded("ipmitool", "dell-idrac9.bmc-info.txt"),
-        meminfo=recorded("meminfo", "dell-poweredge-r640.txt"),
-        nics=(Nic("eno1", "e4:43:4b:1a:2b:30", 10000), Nic("eno2", "e4:43:4b:1a:2b:31", 10000)),
-    )
+    nics = (Nic("eno1", "e4:43:4b:1a:2b:30", 10000), Nic("eno2", "e4:43:4b:1a:2b:31", 10000))
+    return recorded_machine("dell-poweredge-r640", "dell-idrac9", nics)
 
 
 def hpe_dl380() -> Machine:
     """HPE ProLiant DL380 Gen10: 2 × Gold 6248R, two Smart Array volumes, iLO 5, two
     25 Gb/s ports to two Nexus leaves and an onboard 1 Gb/s port without a cable."""
-    return Machine(
-        dmidecode=recorded("dmidecode", "hpe-proliant-dl380-gen10.txt"),
-        lscpu=recorded("lscpu", "hpe-proliant-dl380-gen10.json"),
-        lsblk=recorded("lsblk", "hpe-proliant-dl380-gen10.json"),
-        lldpctl=recorded("lldpctl", "hpe-proliant-dl380-gen10.json"),
-        lan_print=recorded("ipmitool", "hpe-ilo5.lan-print.txt"),
-        bmc_info=recorded("ipmitool", "hpe-ilo5.bmc-info.txt"),
-        # No HPE meminfo is recorded: the same 384 GiB /proc/meminfo layout.
-        meminfo=recorded("meminfo", "dell-poweredge-r640.txt"),
-        nics=(
-            Nic("eno1", "94:40:c9:37:87:40", 0, carrier=False),
-            Nic("ens1f0", "b8:83:03:6a:11:20", 25000),
-            Nic("ens1f1", "b8:83:03:6a:11:21", 25000),
-        ),
+    nics = (
+        Nic("eno1", "94:40:c9:37:87:40", 0, carrier=False),
+        Nic("ens1f0", "b8:83:03:6a:11:20", 25000),
+        Nic("ens1f1", "b8:83:03:6a:11:21", 25000),
     )
+    return recorded_machine("hpe-proliant-dl380-gen10", "hpe-ilo5", nics)
 
 
 def without_disk(lsblk: str, name: str) -> str:
