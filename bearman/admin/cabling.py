@@ -115,7 +115,7 @@ def _tables(result) -> list[tuple[str, int, object]]:
     headers = ["Line", "Node", "NIC", "Switch", "Port"]
 
     def row(change, changed=False):
-        node = change.serial or change.rack_position
+        node = change.node_label
         if changed:
             switch = f"{change.old_switch} → {change.switch}"
             port = f"{change.old_port} → {change.port}"

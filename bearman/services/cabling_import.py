@@ -82,15 +82,9 @@ class PlanRow:
 
 
 @dataclass(frozen=True)
-class PlanChange:
+class PlanChange(PlanRow):
     """What importing one row does; old_switch and old_port only for a changed row."""
 
-    line: int
-    serial: str
-    rack_position: str
-    nic: str
-    switch: str
-    port: str
     old_switch: str = ""
     old_port: str = ""
 
@@ -265,7 +259,7 @@ def _compare(rows: list[PlanRow], existing: list[CablingLink], *, dry_run: bool)
     by_key = {_key(link): link for link in existing}
     result = PlanImport(dry_run=dry_run)
     for row in rows:
-        change = PlanChange(row.line, row.serial, row.rack_position, row.nic, row.switch, row.port)
+        change = PlanChange(**vars(row))
         link = by_key.get(row.key)
         if link is None:
             result.created.append(change)
@@ -284,9 +278,7 @@ def _write(result: PlanImport, existing: list[CablingLink]) -> None:
     told the new rows from the changed ones already.
     """
     by_key = {_key(link): link for link in existing}
-    changed = [
-        (by_key[(c.serial, c.rack_position, c.nic)].pk, c.switch, c.port) for c in result.changed
-    ]
+    changed = [(by_key[c.key].pk, c.switch, c.port) for c in result.changed]
     try:
         with transaction.atomic():
             if changed:

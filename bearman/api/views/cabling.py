@@ -2,7 +2,8 @@
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiRequest, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -79,7 +80,7 @@ class CablingLinkViewSet(viewsets.ModelViewSet):
 
     @extend_schema(
         parameters=[CablingImportQuerySerializer],
-        request=OpenApiRequest({"text/csv": {"type": "string"}}),
+        request={"text/csv": OpenApiTypes.STR},
         responses={200: PlanImportSerializer},
         description=(
             "The body is the CSV file (Content-Type: text/csv): a header "
