@@ -125,9 +125,12 @@ def observe_boot_phases(baremetal) -> None:
             BOOT_PHASE_SECONDS.labels(phase).observe((end - start).total_seconds())
 
 
-def render_metrics() -> bytes:
-    """The exposition text of every process's samples plus the inventory."""
+def render_metrics(*collectors) -> bytes:
+    """The exposition text of every process's samples plus the inventory and `collectors`
+    (those of the services, which import this module and so are passed in)."""
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
     registry.register(InventoryCollector())
+    for collector in collectors:
+        registry.register(collector)
     return generate_latest(registry)

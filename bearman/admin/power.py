@@ -16,16 +16,18 @@ from bearman.errors import PowerNotConfigured, PowerOperationInFlight
 from bearman.models import Node, PowerAction, PowerOperation
 from bearman.services.power.bulk import power_bulk_request
 from bearman.services.power.request import power_action_request
+from bearman.services.zones import power_operations_waiting
 
 from .display import html_table
 from .read_only import ReadOnlyAdmin
+from .zones import ZonesPageMixin
 
 RECENT_OPERATIONS = 10
 PERMISSION = "bearman.operate_power"
 
 
 @admin.register(PowerOperation)
-class PowerOperationAdmin(ReadOnlyAdmin):
+class PowerOperationAdmin(ZonesPageMixin, ReadOnlyAdmin):
     """Read-only: operations are created by requests and finished by workers."""
 
     list_display = (
@@ -152,15 +154,17 @@ class NodePowerMixin:
     def recent_power_operations(self, node):
         if not node.pk:
             return "—"
+        operations = list(node.power_operations.all()[:RECENT_OPERATIONS])
+        waiting = power_operations_waiting(operations)  # of a zone no running worker serves
         rows = [
             [
                 f"{op.queued_at:%Y-%m-%d %H:%M:%S}",
                 op.get_action_display(),
                 op.get_state_display(),
                 op.requested_by,
-                op.result or op.error,
+                waiting.get(op.pk) or op.result or op.error,
             ]
-            for op in node.power_operations.all()[:RECENT_OPERATIONS]
+            for op in operations
         ]
         link = reverse("admin:bearman_poweroperation_changelist") + f"?node__id__exact={node.pk}"
         return format_html(

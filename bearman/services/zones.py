@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Min
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
 
 from bearman.celery import app
 from bearman.models import Node, OperationState, PowerOperation
 
 from .power.reconcile import power_workers_queues
-from .queueing import DEFAULT_ZONE, Lane, zone_of_queue, zone_queue_name
+from .queueing import DEFAULT_ZONE, LANE_WORDS, Lane, zone_of_queue, zone_queue_name
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +159,33 @@ def power_operations_waiting(operations) -> dict[int, str]:
 
 def zone_unserved_message(zone: str) -> str:
     return f"waiting for a worker of zone {zone} — none is running"
+
+
+class ZoneCollector:
+    """/metrics' zone gauges (bearman.metrics.render_metrics), read when scraped."""
+
+    def collect(self):
+        workers = GaugeMetricFamily(
+            "bearman_zone_workers", "Live workers serving the zone", labels=["zone"]
+        )
+        lengths = GaugeMetricFamily(
+            "bearman_zone_queue_length",
+            "Messages waiting in the zone's queue of a lane (the broker's count)",
+            labels=["zone", "lane"],
+        )
+        waiting = GaugeMetricFamily(
+            "bearman_zone_waiting_operations", "Power operations waiting (pending)", labels=["zone"]
+        )
+        oldest = GaugeMetricFamily(
+            "bearman_zone_oldest_waiting_seconds",
+            "Age of the zone's oldest waiting power operation (0: none waits)",
+            labels=["zone"],
+        )
+        for zone in zones_state():
+            workers.add_metric([zone.name], len(zone.workers))
+            for lane, length in zone.queue_lengths.items():
+                if length is not None:
+                    lengths.add_metric([zone.name, LANE_WORDS[lane]], length)
+            waiting.add_metric([zone.name], zone.waiting)
+            oldest.add_metric([zone.name], zone.oldest_waiting_seconds or 0.0)
+        yield from (workers, lengths, waiting, oldest)

@@ -10,6 +10,7 @@ from kombu import Connection
 
 from bearman.api.errors import RETRY_AFTER_SECONDS
 from bearman.metrics import render_metrics
+from bearman.services.zones import ZoneCollector
 
 log = logging.getLogger(__name__)
 # Anyone may ask /readyz: it says what is down, and the log says where and why (an
@@ -59,5 +60,6 @@ def _broker_check() -> str:
 
 @require_safe
 def metrics(request):
-    """Prometheus exposition of every Bearman process plus the inventory."""
-    return HttpResponse(render_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+    """Prometheus exposition of every Bearman process plus the inventory and the zones."""
+    body = render_metrics(ZoneCollector())
+    return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")
