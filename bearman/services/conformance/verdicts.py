@@ -9,10 +9,12 @@ cable fix the facts must be new: arm a re-registration, whose verdict counts the
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bearman.errors import ConformanceNothingToWaive
 from bearman.models import (
+    CablingLink,
     ConformanceDifference,
     ConformanceVerdict,
     ConformanceWaiver,
@@ -41,21 +43,34 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
     A node with no flavor, no cabling plan and no earlier verdict has nothing to check
     and gets no verdict.
     """
-    nodes = Node.objects.filter(pk__in=node_ids).select_related("flavor")
+    nodes = list(Node.objects.filter(pk__in=node_ids).select_related("flavor"))
     checked = set(
         ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True).values_list(
             "node_id", flat=True
         )
     )
+    planned = _planned(nodes)
     held = set()
     for node in nodes:
-        links = expected_links(node)
+        links = expected_links(node) if planned(node) else {}
         if node.flavor is None and not links and node.pk not in checked:
             continue
         verdict = _verdict_record(node, links, VerdictTrigger.REGISTRATION, actor)
         if verdict.held:
             held.add(node.pk)
     return held
+
+
+def _planned(nodes: list[Node]):
+    """Whether the cabling plan names a node: one query for the batch, so that only the
+    nodes it names cost a query of their own (expected_links)."""
+    serials = {node.serial for node in nodes if node.serial}
+    positions = {node.rack_position for node in nodes if node.rack_position}
+    rows = CablingLink.objects.filter(
+        Q(serial__in=serials) | Q(rack_position__in=positions)
+    ).values_list("serial", "rack_position")
+    named = {value for row in rows for value in row if value}
+    return lambda node: bool({node.serial, node.rack_position} & named)
 
 
 def node_conformance_recheck(*, node: Node, actor: str) -> ConformanceVerdict:

@@ -186,3 +186,17 @@ def test_a_node_without_flavor_or_plan_gets_no_verdict(tmp_path):
     node = Node.objects.get(uuid=DELL_UUID)
     assert not node.conformance_verdicts.exists()
     assert node.status == NodeStatus.REGISTERED
+
+
+def test_a_plan_by_rack_position_is_checked_too(dell_flavor, tmp_path):
+    CablingLink.objects.create(
+        rack_position="dc1-r12-u07", nic="eno1", switch="leaf-r12-a", port="Ethernet14"
+    )
+    NodeFactory(
+        uuid=DELL_UUID, serial="", rack_position="dc1-r12-u07", flavor=dell_flavor, facts={}
+    )
+    nodes_register(requests=[registration_request(dell_r640(), tmp_path / "net")])
+    # The plan's short switch name matches the FQDN the switch sends; the port does not.
+    assert differences(Node.objects.get(uuid=DELL_UUID)) == [
+        ("cabling", "eno1", "leaf-r12-a Ethernet14", "leaf-r12-a.dc1 Ethernet12")
+    ]
