@@ -6,7 +6,7 @@ from django.db import transaction
 from bearman.crypto import encrypt_secret
 from bearman.errors import BmcChangeNotAllowed
 from bearman.facts import fact_macs
-from bearman.models import EventKind, Node
+from bearman.models import BootStep, EventKind, Node
 from bearman.power.options import option_problems
 
 from .addresses import node_addresses_release
@@ -180,6 +180,8 @@ def node_delete(*, node: Node, actor: str) -> None:
     uuid = node.uuid
     with transaction.atomic():
         node.delete()
+        # Its registration's timeline is keyed by UUID, not by the node: it goes too.
+        BootStep.objects.filter(node_uuid=uuid).delete()
         released = node_addresses_release(uuid=uuid)
         # Without the file the node's next boot reaches Bearman, which registers it afresh.
         transaction.on_commit(lambda: ipxe_forget_nodes(uuids=[uuid]), robust=True)

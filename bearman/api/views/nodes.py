@@ -14,8 +14,10 @@ from bearman.api.serializers import (
     PowerOperationSerializer,
     PowerRequestSerializer,
 )
+from bearman.api.serializers.timeline import TimelineSerializer
 from bearman.models import Event, Node
 from bearman.services import node_update
+from bearman.services import timeline as timelines
 from bearman.services.admission import node_accept, node_rearm
 from bearman.services.power.request import power_action_request
 
@@ -89,6 +91,14 @@ class NodeViewSet(
         """Let the node's next registration through, once, within the arming window."""
         node = node_rearm(node=self.get_object(), actor=request.user.get_username())
         return Response(NodeSerializer(node).data)
+
+    @extend_schema(responses=TimelineSerializer)
+    @action(detail=True, methods=["get"], url_path="registration-timeline")
+    def registration_timeline(self, request, uuid=None):
+        """The boot timeline of the node's latest registration (its deployment's is at
+        baremetals/{id}/timeline/)."""
+        timeline = timelines.registration_timeline(uuid=self.get_object().uuid)
+        return Response(TimelineSerializer(timeline).data)
 
 
 @extend_schema(parameters=[NODE_UUID])

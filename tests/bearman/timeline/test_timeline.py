@@ -10,6 +10,7 @@ from bearman.metrics import render_metrics
 from bearman.models import BootFlow, BootStep, BootStepName
 from bearman.services.baremetals import baremetal_redeploy
 from bearman.services.deadlines import baremetals_flag_stuck
+from bearman.services.nodes import node_delete
 from bearman.services.timeline import (
     baremetal_timeline,
     deployment_step_record,
@@ -168,3 +169,22 @@ def test_the_api_answers_the_timeline_with_its_diagnosis(client_for):
     assert body["steps"][0]["seconds_since_previous"] is None
     assert body["waiting_for"] == "ipxe_fetched"
     assert body["diagnosis"].startswith("Past its deadline. No iPXE request at all")
+
+
+def test_the_api_answers_a_nodes_registration_timeline(client_for, client):
+    node = NodeFactory()
+    assert client.get(f"/ipxe/{node.uuid}/fetched", {"script": "register"}).status_code == 200
+    url = reverse("node-registration-timeline", args=[node.uuid.upper()])
+    assert client_for(["bearman.view_baremetal"]).get(url).status_code == 403
+    body = client_for(["bearman.view_node"]).get(url).json()
+    assert [s["step"] for s in body["steps"]] == ["ipxe_fetched"]
+    assert body["flow"] == "registration" and body["waiting_for"] == "registered"
+    missing = reverse("node-registration-timeline", args=[UNKNOWN])
+    assert client_for(["bearman.view_node"]).get(missing).status_code == 404
+
+
+def test_deleting_a_node_forgets_its_registration_timeline():
+    node = NodeFactory()
+    timeline_ipxe_fetched(uuid=node.uuid, script="register")
+    node_delete(node=node, actor="admin")
+    assert not BootStep.objects.exists()
