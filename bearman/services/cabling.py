@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from bearman.models import CablingLink, Node
 
-from .cabling_import import CablingPlanConflict
+from .cabling_import import CablingPlanConflict, named_twice_problem
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def expected_links(node: Node) -> dict[str, ExpectedLink]:
 def cabling_link_save(*, link: CablingLink) -> CablingLink:
     """Add or change one cable of the plan, checked like an imported row."""
     link.full_clean()
+    problem = named_twice_problem(link)
+    if problem:
+        raise ValidationError({"nic": [problem]})
     try:
         with transaction.atomic():
             link.save()

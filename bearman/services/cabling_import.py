@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from bearman.errors import BearmanError
-from bearman.models import CablingLink
+from bearman.models import CablingLink, Node
 from bearman.models.cabling import NIC_MAX, PORT_MAX, SERIAL_MAX, SWITCH_MAX
 from bearman.validators import (
     CONTROL_CHARACTERS,
@@ -47,6 +47,10 @@ MAX_PLAN_ROWS = 10_000
 MAX_PROBLEMS = 50
 # Rows per statement: 4 parameters each, far within SQLite's 32,766.
 BATCH_SIZE = 500
+
+
+# How a plan row names its node: (serial, "") or ("", rack_position).
+NodeName = tuple[str, str]
 
 
 class CablingPlanInvalid(BearmanError):
@@ -110,8 +114,11 @@ class PlanImport:
 def cabling_plan_import(*, data: bytes, dry_run: bool) -> PlanImport:
     """Upsert the plan's rows from a CSV file (UTF-8, BOM and CRLF welcome), all or nothing."""
     rows, problems = parse_plan(data)
-    existing = _existing_rows(rows)
-    problems += _plan_problems(rows, existing)
+    aliases = node_aliases(
+        serials={row.serial for row in rows}, positions={row.rack_position for row in rows}
+    )
+    existing = _existing_rows(rows, aliases)
+    problems += _plan_problems(rows, existing) + _named_twice(rows, existing, aliases)
     if problems:
         raise CablingPlanInvalid(sorted(problems))
     result = _compare(rows, existing, dry_run=dry_run)
@@ -212,10 +219,25 @@ def _cell_problem(name: str, value: str) -> str:
     return ""
 
 
-def _existing_rows(rows: list[PlanRow]) -> list[CablingLink]:
-    """In one query, the plan's rows for the file's nodes and for the file's switches."""
-    serials = {row.serial for row in rows if row.serial}
-    positions = {row.rack_position for row in rows if row.rack_position}
+def node_aliases(*, serials: set[str], positions: set[str]) -> dict[NodeName, NodeName]:
+    """For registered nodes with both a serial and a rack position, each name → the other.
+
+    Names are (serial, rack_position) pairs with one of them empty, as plan rows name nodes.
+    """
+    named = Q(serial__in=serials - {""}) | Q(rack_position__in=positions - {""})
+    nodes = Node.objects.filter(named).exclude(serial="").exclude(rack_position="")
+    aliases = {}
+    for serial, position in nodes.values_list("serial", "rack_position"):
+        aliases[(serial, "")] = ("", position)
+        aliases[("", position)] = (serial, "")
+    return aliases
+
+
+def _existing_rows(rows: list[PlanRow], aliases: dict[NodeName, NodeName]) -> list[CablingLink]:
+    """In one query, the plan's rows for the file's nodes (by either name) and switches."""
+    names = {(row.serial, row.rack_position) for row in rows} | set(aliases.values())
+    serials = {serial for serial, _ in names if serial}
+    positions = {position for _, position in names if position}
     switches = {row.switch for row in rows}
     wanted = Q(serial__in=serials) | Q(rack_position__in=positions) | Q(switch__in=switches)
     return list(CablingLink.objects.filter(wanted)) if rows else []
@@ -244,6 +266,27 @@ def _plan_problems(rows: list[PlanRow], existing: list[CablingLink]) -> list[tup
                 (row.line, f"{_port(row)} is already cabled to {other.node_label} {other.nic}")
             )
     return problems
+
+
+def _named_twice(
+    rows: list[PlanRow], existing: list[CablingLink], aliases: dict[NodeName, NodeName]
+) -> list[tuple[int, str]]:
+    """A NIC already planned under the node's other name (its serial or its position)."""
+    planned = {_key(link) for link in existing}
+    problems = []
+    for row in rows:
+        alias = aliases.get((row.serial, row.rack_position))
+        if alias and (*alias, row.nic) in planned:
+            problems.append((row.line, _named_twice_message(row.node_label, alias, row.nic)))
+    return problems
+
+
+def _named_twice_message(label: str, alias: NodeName, nic: str) -> str:
+    other = alias[0] or alias[1]
+    return (
+        f"{label} {nic} is already planned under {other}, the same node: change or delete "
+        "that row instead"
+    )
 
 
 def _port(row: PlanRow) -> str:
@@ -342,3 +385,16 @@ def _new_link(change: PlanChange) -> CablingLink:
         switch=change.switch,
         port=change.port,
     )
+
+
+def named_twice_problem(link: CablingLink) -> str:
+    """Why one cable cannot be saved: its NIC is planned under the node's other name ("")."""
+    aliases = node_aliases(serials={link.serial}, positions={link.rack_position})
+    alias = aliases.get((link.serial, link.rack_position))
+    if alias is None:
+        return ""
+    serial, position = alias
+    twin = CablingLink.objects.filter(serial=serial, rack_position=position, nic=link.nic)
+    if not twin.exclude(pk=link.pk).exists():
+        return ""
+    return _named_twice_message(link.node_label, alias, link.nic)

@@ -16,6 +16,7 @@ ALL_PERMISSIONS = [
         ("bearman", "baremetal"),
         ("bearman", "event"),
         ("bearman", "poweroperation"),
+        ("bearman", "cablinglink"),
         ("ipman", "pool"),
         ("ipman", "allocation"),
     ]

@@ -44,6 +44,7 @@ ENDPOINTS = [
     ("get", "/api/v1/power-operations/bulk/"),
     ("post", "/api/v1/power-operations/bulk/"),
     ("get", "/api/v1/power-operations/bulk/{bulk}/"),
+    ("get", "/api/v1/cabling/"),
 ]
 
 

@@ -120,3 +120,16 @@ def test_a_node_takes_a_rack_position_once_in_the_site(planner):
     assert taken.status_code == malformed.status_code == 400
     assert "rack_position" in error_of(malformed)["fields"]
     assert Node.objects.get(pk=node.pk).rack_position == "dc1-r12-u07"
+
+
+def test_a_cable_for_a_nic_planned_under_the_nodes_other_name_is_refused(planner):
+    NodeFactory(serial="CZ2D1001", rack_position="dc1-r12-u07")
+    cable = {"serial": "CZ2D1001", "nic": "eno1", "switch": "leaf-a", "port": "Ethernet1"}
+    planner.post("/api/v1/cabling/", cable)
+    by_position = {**cable, "serial": "", "rack_position": "dc1-r12-u07", "port": "Ethernet2"}
+
+    answer = planner.post("/api/v1/cabling/", by_position)
+
+    assert answer.status_code == 400
+    assert "already planned under CZ2D1001" in error_of(answer)["fields"]["nic"][0]
+    assert CablingLink.objects.count() == 1

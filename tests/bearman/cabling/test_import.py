@@ -2,6 +2,7 @@ import pytest
 
 from bearman.models import CablingLink
 from bearman.services.cabling_import import CablingPlanInvalid, cabling_plan_import
+from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,23 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line():
         cabling_plan_import(data=data, dry_run=False)
 
     assert refusal.value.problems == [(5, "not UTF-8 text")]
+
+
+def test_a_nic_planned_under_the_nodes_serial_is_refused_under_its_rack_position():
+    NodeFactory(serial="CZ2D1001", rack_position="dc1-r12-u07")
+    cabling_plan_import(data=PLAN.encode(), dry_run=False)
+    before = plan_rows()
+    by_position = (
+        "rack_position,nic,switch,port\n"
+        "dc1-r12-u07,eno3,leaf-r12-a,Ethernet30\n"
+        "dc1-r12-u07,eno1,leaf-r12-a,Ethernet31\n"
+    )
+
+    assert refused(by_position) == [
+        (
+            3,
+            "dc1-r12-u07 eno1 is already planned under CZ2D1001, the same node: change or "
+            "delete that row instead",
+        )
+    ]
+    assert plan_rows() == before
