@@ -7,8 +7,10 @@ The plan is typically imported before the racks are powered on, so a row is not 
 key to a Node: rows for machines not registered yet are kept as they are and apply as soon
 as a node with that serial registers (or is given that rack position); nothing has to be
 matched or copied at registration, and deleting a node record leaves its rack's plan alone.
-When a node is named by both its serial and its rack position for the same NIC, the serial
-row wins (bearman.services.cabling.expected_links): the serial is what the machine says.
+A registered node's NIC is planned under one of its names: the import and the per-cable
+service refuse a row for a NIC already planned under the node's other name. Rows made before
+the node had both names may still overlap: the serial's row wins then
+(bearman.services.cabling.expected_links), the serial being what the machine says.
 
 `switch` and `port` are compared with what the agent's lldpctl parser stores per NIC: the
 neighbour's system name (its chassis id when the switch sends no name) and its port id.
