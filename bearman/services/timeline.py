@@ -74,6 +74,10 @@ STOPPED_BEFORE = {
     "reachable from the worker (IPMI network, VLAN) or it refuses the credentials.",
 }
 
+# Statuses a registration never leads back from by itself: its run is over (an operator
+# holding a node in maintenance is not a registration that stopped).
+PAST_REGISTRATION = frozenset({NodeStatus.READY, NodeStatus.MAINTENANCE, NodeStatus.RETIRED})
+
 INSERT = (
     "INSERT INTO {table} (node_uuid, flow, baremetal_id, step, at, detail) "
     "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid"
@@ -262,7 +266,7 @@ def registration_timeline(*, uuid: str, now: datetime.datetime | None = None) ->
     node = Node.objects.filter(uuid=uuid).only("status", "last_registered_at").first()
     deadline = registration_deadline(node) if node else None
     reached = {step.step for step in steps}
-    if Step.BMC_ANSWERED in reached or (node and node.status == NodeStatus.READY):
+    if Step.BMC_ANSWERED in reached or (node and node.status in PAST_REGISTRATION):
         state = "done"
     elif Step.FAILED in reached or (node and node.status == NodeStatus.ERROR):
         state = "failed"

@@ -188,3 +188,21 @@ def test_deleting_a_node_forgets_its_registration_timeline():
     timeline_ipxe_fetched(uuid=node.uuid, script="register")
     node_delete(node=node, actor="admin")
     assert not BootStep.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "words"),
+    [
+        ("registered", "stuck", "The BMC never answered Bearman's worker"),
+        ("error", "failed", "The BMC never answered Bearman's worker"),
+        ("maintenance", "done", ""),
+    ],
+)
+def test_a_registration_whose_bmc_never_answered_says_so(settings, status, state, words):
+    settings.BEARMAN_BMC_DEADLINE_MINUTES = 30
+    node = NodeFactory(status=status, last_registered_at=T0)
+    for step in (Step.IPXE_FETCHED, Step.REGISTERED, Step.BMC_CONFIGURED, Step.POWERING_OFF):
+        BootStep.objects.create(node_uuid=node.uuid, flow=BootFlow.REGISTRATION, step=step, at=T0)
+    timeline = registration_timeline(uuid=node.uuid, now=T0 + timedelta(minutes=31))
+    assert timeline.state == state and words in timeline.diagnosis
+    assert bool(timeline.diagnosis) == bool(words)
