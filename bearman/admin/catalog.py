@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from bearman.models import BootArtifact, Flavor, Profile
 from bearman.services import artifact_delete, artifact_store, profile_save
 
+from .display import ConsoleStyle, ago, clipped
 from .forms import BootArtifactAdminForm, ProfileAdminForm
 
 
@@ -45,16 +46,14 @@ class FlavorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ConsoleStyle, admin.ModelAdmin):
     form = ProfileAdminForm
-    list_display = ("name", "description", "boot_method", "kernel_url", "updated_at")
+    list_display = ("name", "summary", "boot_method", "kernel", "updated")
+    list_select_related = ("kernel_artifact",)
     list_filter = ("boot_method",)
     search_fields = ("name", "description", "kernel_url")
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("kernel_artifact", "initrd_artifact")
-
-    class Media:
-        css = {"all": ["bearman/admin.css"]}
 
     def get_fields(self, request, obj=None):
         # A profile being added has no times yet: no "Created at: -".
@@ -63,6 +62,18 @@ class ProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         profile_save(profile=obj)
+
+    @admin.display(description="Description", ordering="description")
+    def summary(self, profile):
+        return clipped(profile.description, "clip-wide")
+
+    @admin.display(description="Kernel")
+    def kernel(self, profile):
+        return clipped(profile.kernel_url or str(profile.kernel_artifact or ""), "clip-wide")
+
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, profile):
+        return ago(profile.updated_at)
 
 
 @admin.register(BootArtifact)

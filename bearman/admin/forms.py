@@ -87,6 +87,7 @@ class BaremetalAdminForm(forms.ModelForm):
     class Meta:
         model = Baremetal
         fields = ["node", "profile", "status", "hostname", "vlan"]
+        widgets = {"hostname": forms.TextInput(attrs={"class": "vTextField wide"})}
 
     def clean(self):
         cleaned = super().clean()
@@ -104,7 +105,7 @@ def profile_url_field(name: str) -> forms.URLField:
         required=False,
         # Spelled out so a URL typed without a scheme is taken as https, not http.
         assume_scheme="https",
-        widget=forms.URLInput(attrs={"class": "vURLField wide-url"}),
+        widget=forms.URLInput(attrs={"class": "vURLField wide"}),
     )
 
 

@@ -1,25 +1,47 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from bearman import facts
-from bearman.models import Node
+from bearman.models import Baremetal, Node
 from bearman.services import node_create, node_delete, node_update
 from bearman.services.nodes import NODE_SETTINGS
 from bearman.validators import mac_search_term
 
+from .baremetal import status_since
+from .bmc_health import NodeBmcBreakerMixin
+from .cabling import NodeCablingMixin
 from .conformance import ConformanceFilter, NodeConformanceMixin, recheck_conformance
 from .deploy import deploy_default_profile
-from .display import html_table
+from .display import (
+    POWER_TONES,
+    ConsoleStyle,
+    ago,
+    clipped,
+    exact_time,
+    html_table,
+    link_to,
+    short_uuid,
+    status_badge,
+)
 from .forms import NodeAdminForm
 from .node_trust import accept_discovered, arm_reregistration
 from .power import NodePowerMixin
+from .timeline import NodeTimelineMixin
 
 RECENT_EVENTS = 50
 
 
 @admin.register(Node)
-class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
+class NodeAdmin(
+    ConsoleStyle,
+    NodePowerMixin,
+    NodeCablingMixin,
+    NodeConformanceMixin,
+    NodeTimelineMixin,
+    NodeBmcBreakerMixin,
+    admin.ModelAdmin,
+):
     form = NodeAdminForm
     actions = [
         *NodePowerMixin.actions,
@@ -29,15 +51,15 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
         recheck_conformance,
     ]
     list_display = (
-        "uuid",
+        "system_uuid",
         "serial",
-        "vendor",
-        "product_name",
-        "flavor",
-        "availability_zone",
+        "vendor_name",
+        "model_name",
+        "flavor_name",
+        "zone",
         "bmc_address",
-        "status",
-        "power_state",
+        "status_badge",
+        "power_badge",
         "deployment_status",
     )
     list_select_related = ("flavor", "baremetal")
@@ -53,9 +75,11 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
     search_help_text = "UUID, serial, IPMI IP, hostname or MAC"
     list_per_page = 100
     readonly_fields = (
+        "current_deployment",
         "bmc_password_state",
         "power_state",
         "power_state_at",
+        "bmc_breaker",
         "cpu",
         "memory",
         "nics",
@@ -67,11 +91,13 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
         "updated_at",
         "recent_events",
         "recent_power_operations",
+        "cabling_plan",
         "conformance",
     )
     fieldsets = (
         (None, {"fields": ("uuid", "serial", "vendor", "product_name", "status")}),
-        ("Placement", {"fields": ("flavor", "availability_zone")}),
+        ("Deployment", {"fields": ("current_deployment",)}),
+        ("Placement", {"fields": ("flavor", "availability_zone", "rack_position", "cabling_plan")}),
         (
             "BMC",
             {
@@ -86,6 +112,7 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
                     "clear_bmc_password",
                     "power_state",
                     "power_state_at",
+                    "bmc_breaker",
                     "recent_power_operations",
                 )
             },
@@ -105,9 +132,6 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
             },
         ),
     )
-
-    class Media:
-        css = {"all": ["bearman/admin.css"]}
 
     def has_deploy_permission(self, request):
         # Both: Django offers an action to holders of ANY permission it lists.
@@ -157,10 +181,59 @@ class NodeAdmin(NodePowerMixin, NodeConformanceMixin, admin.ModelAdmin):
         for node in queryset:
             node_delete(node=node, actor=request.user.get_username())
 
+    @admin.display(description="System UUID", ordering="uuid")
+    def system_uuid(self, node):
+        return short_uuid(node.uuid)
+
+    @admin.display(description="Vendor", ordering="vendor")
+    def vendor_name(self, node):
+        return clipped(node.vendor)
+
+    @admin.display(description="Product name", ordering="product_name")
+    def model_name(self, node):
+        return clipped(node.product_name)
+
+    @admin.display(description="Flavor", ordering="flavor__name")
+    def flavor_name(self, node):
+        return clipped(node.flavor.name if node.flavor else "")
+
+    @admin.display(description="Availability zone", ordering="availability_zone")
+    def zone(self, node):
+        return clipped(node.availability_zone)
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, node):
+        return status_badge(node)
+
+    @admin.display(description="Power state", ordering="power_state")
+    def power_badge(self, node):
+        return status_badge(node, "power_state", POWER_TONES)
+
     @admin.display(description="Deployment", ordering="baremetal__status")
     def deployment_status(self, node):
         baremetal = getattr(node, "baremetal", None)
-        return baremetal.get_status_display() if baremetal else "—"
+        if baremetal is None:
+            return "—"
+        return format_html(
+            '<a href="{}" title="{}">{}</a>',
+            reverse("admin:bearman_baremetal_change", args=[baremetal.pk]),
+            baremetal.hostname,
+            status_badge(baremetal),
+        )
+
+    @admin.display(description="Current deployment")
+    def current_deployment(self, node):
+        if not node.pk:
+            return "—"
+        deployment = Baremetal.objects.select_related("profile").filter(node=node).first()
+        if deployment is None:
+            return format_html(
+                "Not deployed. Deploy it with the node list's action \"Deploy the flavor's "
+                'default profile and power on", or <a href="{}?node={}">add a Baremetal</a>.',
+                reverse("admin:bearman_baremetal_add"),
+                node.pk,
+            )
+        return deployment_summary(deployment)
 
     @admin.display(description="BMC password")
     def bmc_password_state(self, node):
@@ -214,3 +287,24 @@ def bmc_password_of(cleaned: dict) -> str | None:
     if cleaned.get("new_bmc_password"):
         return cleaned["new_bmc_password"]
     return "" if cleaned.get("clear_bmc_password") else None
+
+
+def deployment_summary(deployment: Baremetal):
+    """Where the node's deployment stands: its page, profile, status, since when and why
+    it failed."""
+    since = status_since(deployment)
+    rows = [
+        ("Hostname", link_to(deployment, deployment.hostname)),
+        ("Profile", link_to(deployment.profile, deployment.profile.name)),
+        ("Status", status_badge(deployment)),
+        ("Since", format_html("{} ({})", exact_time(since), ago(since))),
+    ]
+    if deployment.last_error:
+        rows.append(
+            (
+                "Failure reason",
+                format_html('<span class="failure-reason">{}</span>', deployment.last_error),
+            )
+        )
+    items = format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+    return format_html('<dl class="deployment">{}</dl>', items)

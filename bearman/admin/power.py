@@ -18,35 +18,69 @@ from bearman.services.power.bulk import power_bulk_request
 from bearman.services.power.request import power_action_request
 from bearman.services.zones import power_operations_waiting
 
-from .display import html_table
+from .display import (
+    OPERATION_TONES,
+    ConsoleStyle,
+    ago,
+    clipped,
+    html_table,
+    node_link,
+    status_badge,
+)
 from .read_only import ReadOnlyAdmin
 from .zones import ZonesPageMixin
 
 RECENT_OPERATIONS = 10
 PERMISSION = "bearman.operate_power"
+# The node page's buttons, grouped as an operator thinks of them; power is all the rest.
+BOOT_DEVICE = (PowerAction.BOOT_NETWORK, PowerAction.BOOT_DISK)
+REFRESH = (PowerAction.STATUS,)
+POWER_GROUPS = (
+    ("Power", [a for a in PowerAction if a not in BOOT_DEVICE + REFRESH]),
+    ("Boot device", BOOT_DEVICE),
+    ("Refresh", REFRESH),
+)
 
 
 @admin.register(PowerOperation)
-class PowerOperationAdmin(ZonesPageMixin, ReadOnlyAdmin):
+class PowerOperationAdmin(ZonesPageMixin, ConsoleStyle, ReadOnlyAdmin):
     """Read-only: operations are created by requests and finished by workers."""
 
     list_display = (
         "id",
-        "node",
+        "node_uuid",
         "action",
-        "state",
+        "operation_state",
         "requested_by",
-        "queued_at",
-        "started_at",
-        "finished_at",
-        "result",
-        "error",
+        "queued",
+        "finished",
+        "outcome",
     )
     list_select_related = ("node",)
     list_filter = ("state", "action", "queued_at")
     search_fields = ("node__uuid", "node__bmc_address", "requested_by", "error")
     date_hierarchy = "queued_at"
     list_per_page = 100
+
+    @admin.display(description="Node", ordering="node__uuid")
+    def node_uuid(self, operation):
+        return node_link(operation.node)
+
+    @admin.display(description="State", ordering="state")
+    def operation_state(self, operation):
+        return status_badge(operation, "state", OPERATION_TONES)
+
+    @admin.display(description="Queued", ordering="queued_at")
+    def queued(self, operation):
+        return ago(operation.queued_at)
+
+    @admin.display(description="Finished", ordering="finished_at")
+    def finished(self, operation):
+        return ago(operation.finished_at)
+
+    @admin.display(description="Outcome")
+    def outcome(self, operation):
+        return clipped(operation.result or operation.error, "clip-wide")
 
 
 def operations_link(ids: list[int]) -> str:
@@ -146,7 +180,10 @@ class NodePowerMixin:
         return HttpResponseRedirect(reverse("admin:bearman_node_change", args=[node_id]))
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["power_actions"] = PowerAction.choices
+        context["power_groups"] = [
+            (group, [(action.value, action.label) for action in actions])
+            for group, actions in POWER_GROUPS
+        ]
         context["can_operate_power"] = self.has_operate_power_permission(request)
         return super().render_change_form(request, context, *args, **kwargs)
 

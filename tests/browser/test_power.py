@@ -48,13 +48,13 @@ def test_select_nodes_power_on_and_watch_them_succeed(
 
         page.click("text=Watch them")
         for _ in range(60):
-            states = page.locator("#result_list td.field-state").all_inner_texts()
+            states = page.locator("#result_list td.field-operation_state").all_inner_texts()
             if states == ["Succeeded", "Succeeded"]:
                 break
             page.wait_for_timeout(500)
             page.reload()
         assert states == ["Succeeded", "Succeeded"]
-        assert page.locator("td.field-result", has_text=re.compile("power is on")).count() == 2
+        assert page.locator("td.field-outcome", has_text=re.compile("power is on")).count() == 2
         page.screenshot(path=SCREENSHOTS / "admin-power-operations.png", full_page=True)
         for offset in range(2):
             status = ipmitool(port + offset, "chassis", "power", "status").strip()
