@@ -122,6 +122,7 @@ def test_console_fits_a_laptop_screen(
     def visit(name: str, path: str) -> None:
         page.goto(f"{live_server.url}{path}")
         page.screenshot(path=shots / f"{name}.png")  # what the operator sees first
+        page.screenshot(path=shots / f"{name}-whole.png", full_page=True)
         assert_fits(page, name)
 
     visit("node-list", "/admin/bearman/node/")
