@@ -56,7 +56,7 @@ run: setup $(if $(VMS),vm-deps first-stage)
 	$(BIN)/python manage.py ensure_admin
 	rm -rf var/metrics  # per-process metric files of the previous run
 	$(if $(VMS),$(VM_LAB_ENV)) $(if $(LAB),$(PROCESS_LAB_ENV)) LAB=$(LAB) VMS=$(VMS) \
-		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile web grpc worker beat $(if $(LAB),lab) \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile web grpc worker worker-operator beat $(if $(LAB),lab) \
 		$(if $(VMS),vmlab)
 
 ## Debian packages the tests drive: Chromium for the browser tests; the agent's tools

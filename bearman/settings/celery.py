@@ -88,6 +88,12 @@ if "*" in BEARMAN_WORKER_ZONES and len(BEARMAN_WORKER_ZONES) > 1:
 # Whether a worker also takes the zone-less work: true for the main site's worker, false
 # for a site's that may not reach the webhooks or has no say in bulk requests.
 BEARMAN_WORKER_SHARED_QUEUES = env_bool("BEARMAN_WORKER_SHARED_QUEUES", True)
+# The lanes a worker serves: both, or only "operator" for a worker that is free for
+# operators' actions while syncs and BMC checks fill the other worker's processes (the
+# Procfile's worker-operator; a Celery worker's processes are not shared out by queue).
+BEARMAN_WORKER_LANES = env_list("BEARMAN_WORKER_LANES", ["operator", "background"])
+if not BEARMAN_WORKER_LANES or set(BEARMAN_WORKER_LANES) - {"operator", "background"}:
+    raise ImproperlyConfigured("BEARMAN_WORKER_LANES is operator, background or both")
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task (OOM, SIGKILL) puts the message back rather than losing it.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

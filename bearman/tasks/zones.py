@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from bearman.celery import app
-from bearman.services.queueing import Lane
+from bearman.services.queueing import LANE_WORDS, Lane, zone_of_queue
 from bearman.services.zones import zone_queues, zones_known
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,13 @@ EVERY_ZONE = "*"
 ZONES_REFRESH_SECONDS = (
     2.0  # a look in the database: cheap, and a new zone's first operation waits no longer
 )
+
+
+def served_queues(zones: list[str]) -> list[str]:
+    """The zones' queues of the lanes this worker serves (BEARMAN_WORKER_LANES): both, or
+    only the operators' for a worker kept free for them while syncs fill the others."""
+    lanes = settings.BEARMAN_WORKER_LANES
+    return [name for name in zone_queues(zones) if LANE_WORDS[zone_of_queue(name)[1]] in lanes]
 
 
 def worker_zones() -> list[str]:
@@ -35,16 +42,16 @@ def worker_zones() -> list[str]:
 @signals.celeryd_after_setup.connect
 def select_zone_queues(sender=None, instance=None, **kwargs) -> None:
     """Add the zones' queues to what the worker consumes; drop the zone-less lanes for a
-    site's worker (BEARMAN_WORKER_SHARED_QUEUES=false)."""
+    site's worker (BEARMAN_WORKER_SHARED_QUEUES=false), and the lanes it does not serve."""
     queues = instance.app.amqp.queues
     try:
         zones = worker_zones()
     finally:
         connections.close_all()  # the pool's processes are forked from this one
-    for name in zone_queues(zones):
+    for name in served_queues(zones):
         queues.select_add(name)
-    if not settings.BEARMAN_WORKER_SHARED_QUEUES:
-        queues.deselect([lane.value for lane in Lane])
+    shared, lanes = settings.BEARMAN_WORKER_SHARED_QUEUES, settings.BEARMAN_WORKER_LANES
+    queues.deselect([lane.value for lane in Lane if not shared or LANE_WORDS[lane] not in lanes])
     log.info("serving availability zones: %s", ", ".join(zones))
 
 
@@ -76,7 +83,7 @@ class NewZones(bootsteps.StartStopStep):
             return
         finally:
             connections.close_all()
-        for name in zone_queues(zones):
+        for name in served_queues(zones):
             if not consumer.task_consumer.consuming_from(name):
                 consumer.add_task_queue(name)
 

@@ -16,7 +16,7 @@ import yaml
 from tests.conftest import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_RUNNING = {"postgres", "redis", "web", "grpc", "nginx", "worker", "beat"}
+LONG_RUNNING = {"postgres", "redis", "web", "grpc", "nginx", "worker", "worker-operator", "beat"}
 
 
 def recipe_variables() -> list[str]:
