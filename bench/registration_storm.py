@@ -7,6 +7,12 @@ Prints registrations/s, p50/p99 latency, errors and duplicate IPMI addresses (bo
 be 0), the RPC/s of a no-op unary call (grpc.health.v1.Health/Check) on the same server,
 and their ratio (target >= 0.3); then the CPU each call cost the server processes,
 PostgreSQL and this client, which says where the time goes on a shared machine.
+
+With --conformance it measures instead what the conformance check costs, side by side
+in one run: rounds of --agents registrations of nodes an operator typed in without a
+flavor or cabling plan (nothing to check), then of nodes with a flavor that sets every
+expectation and a plan for their NIC (a verdict each, passing), alternating; it prints
+each round and the ratio of the medians (target >= 0.85: within 15 %).
 """
 
 import argparse
@@ -44,9 +50,12 @@ def prepare(agents: int) -> None:
     assert agents < 4000
 
 
-def request_for(index: int):
+def request_for(index: int, *, whole: bool = False):
+    """Agent `index`'s Register call; `whole`: with every fact a real server reports."""
     from bearman_agent.wire.bearman.v1 import agent_pb2
 
+    if whole:
+        return whole_request_for(index)
     return agent_pb2.RegisterRequest(
         facts=agent_pb2.Facts(
             system_uuid=str(uuid.UUID(int=index + 1)),
@@ -64,6 +73,89 @@ def request_for(index: int):
         ),
         agent_address=f"10.200.{index >> 8 & 255}.{index & 255}",
         agent_version="bench",
+    )
+
+
+def whole_request_for(index: int):
+    """A Register call with CPU, memory, a disk, a 25G NIC seen over LLDP and firmware."""
+    from bearman_agent.wire.bearman.v1 import agent_pb2
+
+    request = request_for(index)
+    facts = request.facts
+    facts.bios_version = "2.19.1"
+    facts.cpu.CopyFrom(
+        agent_pb2.Cpu(model="Intel(R) Xeon(R) Gold 6230", sockets=2, cores=40, threads=80)
+    )
+    facts.memory_bytes = 376 * 1024**3
+    facts.disks.append(agent_pb2.Disk(name="sda", model="MZ7LH960", size_bytes=960197124096))
+    facts.nics[0].speed_mbps = 25000
+    facts.nics[0].lldp.CopyFrom(
+        agent_pb2.LldpNeighbor(system_name="bench-leaf", port_id=f"Ethernet{index}")
+    )
+    facts.bmc.firmware = "6.10"
+    return request
+
+
+def typed_in(indexes: range, *, checked: bool) -> None:
+    """Nodes an operator typed in before they boot; `checked`: with a flavor and a plan."""
+    from bearman.models import CablingLink, Flavor, Node
+
+    flavor = None
+    if checked:
+        flavor, _ = Flavor.objects.get_or_create(
+            name="bench-compute",
+            defaults={
+                "cpu_model_pattern": "*Xeon*Gold*",
+                "cpu_min_cores": 40,
+                "memory_gib": 384,
+                "disk_count": 1,
+                "disk_kind": "ssd",
+                "disk_min_gb": 400,
+                "nic_count": 1,
+                "nic_min_speed_mbps": 25000,
+                "nic_link_required": True,
+                "firmware_minimums": {"bios": "2.19.1", "bmc": "6.00"},
+            },
+        )
+        CablingLink.objects.bulk_create(
+            CablingLink(
+                serial=f"BENCH{i:06d}", nic="eth0", switch="bench-leaf", port=f"Ethernet{i}"
+            )
+            for i in indexes
+        )
+    Node.objects.bulk_create(
+        Node(uuid=str(uuid.UUID(int=i + 1)), availability_zone="default", flavor=flavor)
+        for i in indexes
+    )
+
+
+def conformance_rounds(args, target: str) -> None:
+    """Alternate rounds without anything to check and with a verdict per registration."""
+    from bearman.models import ConformanceVerdict, Node
+
+    rates = {False: [], True: []}
+    for round_number in range(args.rounds):
+        for checked in (False, True):
+            first = (2 * round_number + checked) * args.agents
+            indexes = range(first, first + args.agents)
+            typed_in(indexes, checked=checked)
+            calls = [registration_call(request_for(i, whole=True)) for i in indexes]
+            elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
+            rates[checked].append(args.agents / elapsed)
+            print(
+                f"  round {round_number + 1} {'with' if checked else 'without':7} verdicts: "
+                f"{args.agents / elapsed:7.1f} registrations/s   "
+                f"p50 {statistics.median(latencies) * 1000:6.1f} ms   errors {errors}"
+            )
+    verdicts = ConformanceVerdict.objects.filter(latest=True)
+    without, with_ = (statistics.median(rates[checked]) for checked in (False, True))
+    print(
+        f"  verdicts {verdicts.count()} (passed {verdicts.filter(passed=True).count()})   "
+        f"nodes held {Node.objects.filter(status='maintenance').count()} (must be 0)"
+    )
+    print(
+        f"  median registrations/s without {without:.1f}, with {with_:.1f}: "
+        f"ratio {with_ / without:.2f} (target >= 0.85)"
     )
 
 
@@ -118,6 +210,12 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--processes", type=int, default=2, help="run_grpc processes")
     parser.add_argument("--noop-calls", type=int, default=5000)
+    parser.add_argument(
+        "--conformance",
+        action="store_true",
+        help="measure registrations with and without a conformance verdict instead",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --conformance")
     args = parser.parse_args()
 
     if not on_postgres():
@@ -126,7 +224,8 @@ def main() -> None:
     # of this throwaway database must not reach anyone else's worker.
     var = tempfile.mkdtemp(prefix="bearman-registration-storm-")
     try:
-        with scratch_postgres("bearman_bench_registration") as url:
+        scratch = "bearman_bench_conformance" if args.conformance else "bearman_bench_registration"
+        with scratch_postgres(scratch) as url:
             run(args, url, var)
     finally:
         shutil.rmtree(var, ignore_errors=True)
@@ -196,7 +295,7 @@ def run(args, database_url: str, var: str) -> None:
         "BEARMAN_REGISTRATION_LIMIT_GLOBAL": str(10 * args.agents),
     }
     os.environ.update(env)
-    prepare(args.agents)
+    prepare(args.agents * (2 * args.rounds if args.conformance else 1))
     from tests.bearman.grpc.conftest import free_port, wait_serving
 
     target = f"127.0.0.1:{free_port()}"
@@ -212,6 +311,13 @@ def run(args, database_url: str, var: str) -> None:
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_serving(target, server)
+        if args.conformance:
+            print(
+                f"registration storm with and without conformance: {args.agents} agents a "
+                f"round, {args.in_flight} in flight, {args.processes} server processes"
+            )
+            conformance_rounds(args, target)
+            return
         calls = [registration_call(request_for(i)) for i in range(args.agents)]
         postgres_before = cpu_seconds(postgres_pids())
         with CpuMeter(server) as registering:

@@ -8,13 +8,14 @@ REGISTERED, where the normal flow (its BMC check) makes it READY. After a hardwa
 cable fix the facts must be new: arm a re-registration, whose verdict counts the same.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from bearman.errors import ConformanceNothingToWaive
 from bearman.models import (
-    CablingLink,
     ConformanceDifference,
     ConformanceVerdict,
     ConformanceWaiver,
@@ -26,10 +27,10 @@ from bearman.models import (
 from bearman.models.conformance import WAIVER_REASON_MAX
 from bearman.states import NodeStatus
 
-from ..cabling import expected_links
 from ..notices import notice_raise
 from ..power.bmc_check import bmc_checks_request
 from ..transitions import node_transition
+from .plan import planned_links
 from .rules import Difference, node_differences
 from .selectors import difference_waivable
 
@@ -41,43 +42,23 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
     """Check these just-registered nodes (in the caller's transaction); the ids held.
 
     A node with no flavor, no cabling plan and no earlier verdict has nothing to check
-    and gets no verdict.
+    and gets no verdict. A few statements for the whole batch, whatever its size.
     """
     nodes = list(Node.objects.filter(pk__in=node_ids).select_related("flavor"))
-    checked = set(
-        ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True).values_list(
-            "node_id", flat=True
-        )
-    )
-    planned = _planned(nodes)
-    held = set()
-    for node in nodes:
-        links = expected_links(node) if planned(node) else {}
-        if node.flavor is None and not links and node.pk not in checked:
-            continue
-        verdict = _verdict_record(node, links, VerdictTrigger.REGISTRATION, actor)
-        if verdict.held:
-            held.add(node.pk)
-    return held
-
-
-def _planned(nodes: list[Node]):
-    """Whether the cabling plan names a node: one query for the batch, so that only the
-    nodes it names cost a query of their own (expected_links)."""
-    serials = {node.serial for node in nodes if node.serial}
-    positions = {node.rack_position for node in nodes if node.rack_position}
-    rows = CablingLink.objects.filter(
-        Q(serial__in=serials) | Q(rack_position__in=positions)
-    ).values_list("serial", "rack_position")
-    named = {value for row in rows for value in row if value}
-    return lambda node: bool({node.serial, node.rack_position} & named)
+    links = planned_links(nodes)
+    previous = _latest_held(node_ids)
+    due = [node for node in nodes if node.flavor or links[node.pk] or node.pk in previous]
+    verdicts = _verdicts_record(due, links, previous, VerdictTrigger.REGISTRATION, actor)
+    return {verdict.node_id for verdict in verdicts if verdict.held}
 
 
 def node_conformance_recheck(*, node: Node, actor: str) -> ConformanceVerdict:
     """Check the node's stored facts again, as an operator asked; holds or releases it."""
     with transaction.atomic():
-        node = Node.objects.select_for_update(of=("self",)).select_related("flavor").get(pk=node.pk)
-        return _verdict_record(node, expected_links(node), VerdictTrigger.RECHECK, actor)
+        locked = Node.objects.select_for_update(of=("self",)).select_related("flavor")
+        node = locked.get(pk=node.pk)
+        links, previous = planned_links([node]), _latest_held([node.pk])
+        return _verdicts_record([node], links, previous, VerdictTrigger.RECHECK, actor)[0]
 
 
 def conformance_waive(
@@ -110,34 +91,72 @@ def conformance_waive(
     return waiver
 
 
-def _verdict_record(node: Node, links: dict, trigger: VerdictTrigger, actor: str):
-    """Evaluate, keep the verdict as the node's latest, then hold, release or announce."""
+@dataclass
+class _Outcome:
+    """One node's new verdict and what follows from it."""
+
+    node: Node
+    verdict: ConformanceVerdict
+    differences: list[Difference]
+    waivers: dict
+    failing: list[Difference]
+    was_held: bool
+
+
+def _latest_held(node_ids) -> dict[int, bool]:
+    """Whether each node's latest verdict held it (nodes that have one)."""
+    latest = ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True)
+    return dict(latest.values_list("node_id", "held"))
+
+
+def _verdicts_record(nodes, links, previous, trigger, actor) -> list[ConformanceVerdict]:
+    """Evaluate each node, keep the verdicts as the nodes' latest, then hold, release or
+    announce: the writes of a batch in a few statements (holds and notices are rare)."""
+    if not nodes:
+        return []
+    waivers = defaultdict(dict)
+    for waiver in ConformanceWaiver.objects.filter(node__in=nodes):
+        waivers[waiver.node_id][(waiver.kind, waiver.component)] = waiver
+    outcomes = [
+        _evaluate(node, links[node.pk], waivers[node.pk], previous, trigger, actor)
+        for node in nodes
+    ]
+    ConformanceVerdict.objects.filter(node__in=nodes, latest=True).update(latest=False)
+    ConformanceVerdict.objects.bulk_create([outcome.verdict for outcome in outcomes])
+    ConformanceDifference.objects.bulk_create(
+        _difference_row(outcome.verdict, difference, outcome.waivers.get(difference.key))
+        for outcome in outcomes
+        for difference in outcome.differences
+    )
+    for outcome in outcomes:
+        _follow_up(outcome, trigger, actor)
+    return [outcome.verdict for outcome in outcomes]
+
+
+def _evaluate(node, links, waivers, previous, trigger, actor) -> _Outcome:
     differences = node_differences(flavor=node.flavor, facts=node.facts, links=links)
-    waivers = {(w.kind, w.component): w for w in node.conformance_waivers.all()}
     failing = [d for d in differences if d.key not in waivers]
-    previous = ConformanceVerdict.objects.filter(node=node, latest=True).first()
-    still_held = bool(previous and previous.held and node.status == NodeStatus.MAINTENANCE)
+    was_held = previous.get(node.pk, False) and node.status == NodeStatus.MAINTENANCE
     holds = bool(failing) and node.status in IN_SERVICE
-    if previous:
-        ConformanceVerdict.objects.filter(pk=previous.pk).update(latest=False)
-    verdict = ConformanceVerdict.objects.create(
+    verdict = ConformanceVerdict(
         node=node,
         trigger=trigger,
         actor=actor,
         flavor_name=node.flavor.name if node.flavor else "",
         passed=not failing,
-        held=holds or (bool(failing) and still_held),
+        held=holds or (bool(failing) and was_held),
     )
-    ConformanceDifference.objects.bulk_create(
-        [_difference_row(verdict, d, waivers.get(d.key)) for d in differences]
-    )
-    if holds:
+    return _Outcome(node, verdict, differences, waivers, failing, was_held)
+
+
+def _follow_up(outcome: _Outcome, trigger, actor: str) -> None:
+    node, failing = outcome.node, outcome.failing
+    if failing and node.status in IN_SERVICE:
         _hold(node, failing, actor, announce=True)
     elif failing and trigger == VerdictTrigger.REGISTRATION:
         _announce(node, failing)
-    elif not failing and still_held:
+    elif not failing and outcome.was_held:
         _release(node, actor)
-    return verdict
 
 
 def _difference_row(verdict, difference: Difference, waiver) -> ConformanceDifference:

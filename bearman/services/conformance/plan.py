@@ -1,0 +1,37 @@
+"""The cabling plan of a batch of nodes in one query, read as services.cabling reads it.
+
+Registration checks a whole batch inside its transaction: one query for all its nodes
+instead of expected_links' one per node. The reading is expected_links' own (a NIC
+planned under both the serial and the rack position takes the serial's row);
+tests/bearman/conformance/test_plan.py holds the two to the same answers.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Q
+
+from bearman.models import CablingLink, Node
+
+from ..cabling import ExpectedLink
+
+
+def planned_links(nodes: list[Node]) -> dict[int, dict[str, ExpectedLink]]:
+    """Each node's planned links by NIC name (by node id), for all `nodes` at once."""
+    serials = {node.serial for node in nodes if node.serial}
+    positions = {node.rack_position for node in nodes if node.rack_position}
+    by_serial, by_position = defaultdict(list), defaultdict(list)
+    if serials or positions:
+        rows = CablingLink.objects.filter(
+            Q(serial__in=serials) | Q(rack_position__in=positions)
+        ).values_list("serial", "rack_position", "nic", "switch", "port")
+        for serial, position, *link in rows:
+            (by_serial[serial] if serial else by_position[position]).append(link)
+    return {node.pk: _links(node, by_serial, by_position) for node in nodes}
+
+
+def _links(node: Node, by_serial, by_position) -> dict[str, ExpectedLink]:
+    # Position rows first, serial rows after, so the serial's row is the one kept.
+    rows = (by_position[node.rack_position] if node.rack_position else []) + (
+        by_serial[node.serial] if node.serial else []
+    )
+    return {nic: ExpectedLink(switch=switch, port=port) for nic, switch, port in rows}
