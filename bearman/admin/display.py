@@ -96,6 +96,13 @@ def ago(moment: datetime | None, now: datetime | None = None):
     )
 
 
+def moment_and_ago(moment: datetime | None):
+    """For a detail page: the exact time, then how long ago ('—' when it never happened)."""
+    if moment is None:
+        return "—"
+    return format_html("{} ({})", exact_time(moment), ago(moment))
+
+
 def relative(moment: datetime, now: datetime) -> str:
     """A short distance in time: '12 s ago', '3 min ago', '5 h ago', '2 d ago', 'in 4 min'."""
     seconds = int((now - moment).total_seconds())

@@ -16,11 +16,10 @@ from .deploy import deploy_default_profile
 from .display import (
     POWER_TONES,
     ConsoleStyle,
-    ago,
     clipped,
-    exact_time,
     html_table,
     link_to,
+    moment_and_ago,
     short_uuid,
     status_badge,
 )
@@ -77,8 +76,8 @@ class NodeAdmin(
     readonly_fields = (
         "current_deployment",
         "bmc_password_state",
-        "power_state",
-        "power_state_at",
+        "power_badge",
+        "power_seen",
         "bmc_breaker",
         "cpu",
         "memory",
@@ -110,8 +109,8 @@ class NodeAdmin(
                     "bmc_password_state",
                     "new_bmc_password",
                     "clear_bmc_password",
-                    "power_state",
-                    "power_state_at",
+                    "power_badge",
+                    "power_seen",
                     "bmc_breaker",
                     "recent_power_operations",
                 )
@@ -209,6 +208,10 @@ class NodeAdmin(
     def power_badge(self, node):
         return status_badge(node, "power_state", POWER_TONES)
 
+    @admin.display(description="Power state seen")
+    def power_seen(self, node):
+        return moment_and_ago(node.power_state_at)
+
     @admin.display(description="Deployment", ordering="baremetal__status")
     def deployment_status(self, node):
         baremetal = getattr(node, "baremetal", None)
@@ -292,12 +295,11 @@ def bmc_password_of(cleaned: dict) -> str | None:
 def deployment_summary(deployment: Baremetal):
     """Where the node's deployment stands: its page, profile, status, since when and why
     it failed."""
-    since = status_since(deployment)
     rows = [
         ("Hostname", link_to(deployment, deployment.hostname)),
         ("Profile", link_to(deployment.profile, deployment.profile.name)),
         ("Status", status_badge(deployment)),
-        ("Since", format_html("{} ({})", exact_time(since), ago(since))),
+        ("Since", moment_and_ago(status_since(deployment))),
     ]
     if deployment.last_error:
         rows.append(

@@ -64,6 +64,13 @@ def test_the_node_page_groups_its_power_buttons(admin_client):
     assert groups[2] < page.index(">Refresh power state</button>")
 
 
+def test_the_node_page_shows_power_as_a_badge_with_when_it_was_seen(admin_client):
+    node = NodeFactory(power_state="on", power_state_at=NOW)
+    page = node_page(admin_client, node)
+    assert '<span class="badge badge-ok">On</span>' in page
+    assert "2026-03-04 05:06:07 UTC (<time" in page
+
+
 def test_deployment_times_are_shown_to_the_second(admin_client):
     deployment = BaremetalFactory(deploy_started_at=datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
     url = reverse("admin:bearman_baremetal_change", args=[deployment.pk])
