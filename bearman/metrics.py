@@ -6,11 +6,19 @@ from the database at that moment.
 """
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from bearman.models import Baremetal, ConformanceDifference, ConformanceVerdict, Node
+from bearman.models import (
+    Baremetal,
+    BmcHealth,
+    BreakerState,
+    ConformanceDifference,
+    ConformanceVerdict,
+    Node,
+)
 from ipman.selectors import pool_list_with_usage, pool_usage
 
 GRPC_CALLS = Counter(
@@ -71,6 +79,26 @@ class InventoryCollector:
         yield deployments
         yield from _pool_usage()
         yield from _conformance()
+        yield _bmc_breakers()
+
+
+def _bmc_breakers():
+    """BMCs by circuit-breaker state (bearman.services.power.pacing; counted here, as the
+    services import this module)."""
+    now = timezone.now()
+    counts = BmcHealth.objects.aggregate(
+        closed=Count("id", filter=Q(retry_at=None)),
+        open=Count("id", filter=Q(retry_at__gt=now)),
+        half_open=Count("id", filter=Q(retry_at__lte=now)),
+    )
+    breakers = GaugeMetricFamily(
+        "bearman_bmc_breakers",
+        "BMCs by circuit-breaker state: open ones are left alone until their next try",
+        labels=["state"],
+    )
+    for state, n in counts.items():
+        breakers.add_metric([BreakerState(state).value], n)
+    return breakers
 
 
 def _pool_usage():
