@@ -78,3 +78,11 @@ def test_a_cable_added_in_the_admin_must_use_a_free_switch_port(admin_client):
 
     assert "This switch port is already cabled to another NIC." in page
     assert CablingLink.objects.count() == 1
+
+
+def test_the_plan_list_offers_the_import_page(admin_client):
+    assert IMPORT in admin_client.get(CHANGELIST).content.decode()
+
+    page = admin_client.get(IMPORT).content.decode()
+
+    assert 'type="file"' in page and "Preview the changes" in page
