@@ -9,6 +9,7 @@ of different families (HPE's U30 and U32 ROMs) do not compare: neither is newer.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bearman.errors import BearmanError
 
@@ -42,6 +43,12 @@ def version_parse(text: str) -> Version:
     """The Version in `text`; VersionNotUnderstood when there is no number to read."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_LENGTH:
         raise VersionNotUnderstood(f"version {str(text)[:MAX_LENGTH]!r} not understood")
+    return _parsed(text)
+
+
+# A registration batch compares the same few versions again and again.
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Version:
     family = ""
     for word in BRACKETED.sub(" ", text).replace(",", " ").split():
         number = NUMBER.match(word)

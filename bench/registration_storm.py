@@ -129,19 +129,22 @@ def typed_in(indexes: range, *, checked: bool) -> None:
     )
 
 
-def conformance_rounds(args, target: str) -> None:
+def conformance_rounds(args, target: str, server: subprocess.Popen) -> None:
     """Alternate rounds without anything to check and with a verdict per registration."""
     from bearman.models import ConformanceVerdict, Node
 
-    rates = {False: [], True: []}
+    rates, cpu = {False: [], True: []}, {False: 0.0, True: 0.0}
     for round_number in range(args.rounds):
         for checked in (False, True):
             first = (2 * round_number + checked) * args.agents
             indexes = range(first, first + args.agents)
             typed_in(indexes, checked=checked)
             calls = [registration_call(request_for(i, whole=True)) for i in indexes]
-            elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
+            postgres_before = cpu_seconds(postgres_pids())
+            with CpuMeter(server) as meter:
+                elapsed, latencies, errors = asyncio.run(storm(target, calls, args.in_flight))
             rates[checked].append(args.agents / elapsed)
+            cpu[checked] += meter.server_cpu + meter.postgres - postgres_before
             print(
                 f"  round {round_number + 1} {'with' if checked else 'without':7} verdicts: "
                 f"{args.agents / elapsed:7.1f} registrations/s   "
@@ -156,6 +159,11 @@ def conformance_rounds(args, target: str) -> None:
     print(
         f"  median registrations/s without {without:.1f}, with {with_:.1f}: "
         f"ratio {with_ / without:.2f} (target >= 0.85)"
+    )
+    per_call = {checked: cpu[checked] / (args.rounds * args.agents) * 1000 for checked in cpu}
+    print(
+        f"  CPU ms per registration (server + PostgreSQL): without {per_call[False]:.2f}, "
+        f"with {per_call[True]:.2f}: ratio {per_call[False] / per_call[True]:.2f}"
     )
 
 
@@ -316,7 +324,7 @@ def run(args, database_url: str, var: str) -> None:
                 f"registration storm with and without conformance: {args.agents} agents a "
                 f"round, {args.in_flight} in flight, {args.processes} server processes"
             )
-            conformance_rounds(args, target)
+            conformance_rounds(args, target, server)
             return
         calls = [registration_call(request_for(i)) for i in range(args.agents)]
         postgres_before = cpu_seconds(postgres_pids())

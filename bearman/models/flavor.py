@@ -1,5 +1,6 @@
 import fnmatch
 import re
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -32,6 +33,7 @@ class DiskKind(models.TextChoices):
     NVME = "nvme", "NVMe"
 
 
+@lru_cache(maxsize=256)
 def cpu_pattern_regex(pattern: str) -> re.Pattern:
     """The regex of a CPU model pattern: `/…/` is a regular expression, else a glob.
 

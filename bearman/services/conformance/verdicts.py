@@ -44,11 +44,13 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
     A node with no flavor, no cabling plan and no earlier verdict has nothing to check
     and gets no verdict. A few statements for the whole batch, whatever its size.
     """
-    nodes = list(Node.objects.filter(pk__in=node_ids).select_related("flavor"))
-    links = planned_links(nodes)
+    # Who has anything to check, before reading anyone's facts.
+    light = list(Node.objects.filter(pk__in=node_ids).only("serial", "rack_position", "flavor"))
+    links = planned_links(light)
     previous = _latest_held(node_ids)
-    due = [node for node in nodes if node.flavor or links[node.pk] or node.pk in previous]
-    verdicts = _verdicts_record(due, links, previous, VerdictTrigger.REGISTRATION, actor)
+    due = [n.pk for n in light if n.flavor_id or links[n.pk] or n.pk in previous]
+    nodes = list(Node.objects.filter(pk__in=due).select_related("flavor")) if due else []
+    verdicts = _verdicts_record(nodes, links, previous, VerdictTrigger.REGISTRATION, actor)
     return {verdict.node_id for verdict in verdicts if verdict.held}
 
 
@@ -114,14 +116,15 @@ def _verdicts_record(nodes, links, previous, trigger, actor) -> list[Conformance
     announce: the writes of a batch in a few statements (holds and notices are rare)."""
     if not nodes:
         return []
+    ids = [node.pk for node in nodes]
     waivers = defaultdict(dict)
-    for waiver in ConformanceWaiver.objects.filter(node__in=nodes):
+    for waiver in ConformanceWaiver.objects.filter(node_id__in=ids):
         waivers[waiver.node_id][(waiver.kind, waiver.component)] = waiver
     outcomes = [
         _evaluate(node, links[node.pk], waivers[node.pk], previous, trigger, actor)
         for node in nodes
     ]
-    ConformanceVerdict.objects.filter(node__in=nodes, latest=True).update(latest=False)
+    ConformanceVerdict.objects.filter(node_id__in=ids, latest=True).update(latest=False)
     ConformanceVerdict.objects.bulk_create([outcome.verdict for outcome in outcomes])
     ConformanceDifference.objects.bulk_create(
         _difference_row(outcome.verdict, difference, outcome.waivers.get(difference.key))

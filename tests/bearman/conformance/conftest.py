@@ -4,7 +4,11 @@ import pytest
 
 from bearman.models import CablingLink, Flavor, Node
 from bearman.services.registration import nodes_register
-from tests.bearman.api.conftest import anonymous, client_for  # noqa: F401 - the API's fixtures
+from tests.bearman.api.conftest import (  # noqa: F401 - the API's fixtures
+    anonymous,
+    client_for,
+    operator,
+)
 from tests.bearman.grpc.pools import make_pool
 from tests.factories import NodeFactory
 
