@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from bearman.celery import app
-from bearman.services.queueing import LANE_WORDS, Lane, zone_of_queue
+from bearman.services.queueing import DEFAULT_ZONE, LANE_WORDS, Lane, zone_of_queue
 from bearman.services.zones import zone_queues, zones_known
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ def select_zone_queues(sender=None, instance=None, **kwargs) -> None:
     queues = instance.app.amqp.queues
     try:
         zones = worker_zones()
+    except DatabaseError as error:  # NewZones adds the others once the database answers
+        log.warning("could not look up the availability zones: %s", error)
+        zones = [DEFAULT_ZONE]
     finally:
         connections.close_all()  # the pool's processes are forked from this one
     for name in served_queues(zones):
