@@ -78,6 +78,9 @@ STOPPED_BEFORE = {
 # holding a node in maintenance is not a registration that stopped).
 PAST_REGISTRATION = frozenset({NodeStatus.READY, NodeStatus.MAINTENANCE, NodeStatus.RETIRED})
 
+# How long the steps of a UUID no node has are kept (its first stage may still register).
+STRANGER_STEPS_KEPT = datetime.timedelta(days=1)
+
 INSERT = (
     "INSERT INTO {table} (node_uuid, flow, baremetal_id, step, at, detail) "
     "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid"
@@ -198,6 +201,18 @@ def timeline_ipxe_fetched(*, uuid: str, script: str) -> None:
             baremetal_id=baremetal_id,
             detail=f"{script} script",
         )
+
+
+def boot_steps_of_strangers_forget(*, now: datetime.datetime) -> int:
+    """Forget the iPXE fetches of UUIDs that never registered, a day on; how many.
+
+    Anyone on the provisioning network may ask for the script of a made-up UUID, and each
+    one's fetch is a row: they must not pile up.
+    """
+    strangers = BootStep.objects.filter(
+        flow=BootFlow.REGISTRATION, at__lt=now - STRANGER_STEPS_KEPT
+    ).exclude(Exists(Node.objects.filter(uuid=OuterRef("node_uuid"))))
+    return strangers.delete()[0]
 
 
 def _registration_restart_if_finished(uuid: str) -> None:

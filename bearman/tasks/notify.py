@@ -9,6 +9,7 @@ from bearman.services.deadlines import baremetals_flag_stuck, nodes_flag_silent_
 from bearman.services.notices import NoticeDeliveryFailed
 from bearman.services.notices import notices_flush as send_pending_notices
 from bearman.services.queueing import TaskName
+from bearman.services.timeline import boot_steps_of_strangers_forget
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +36,4 @@ def operations_deadlines() -> None:
     stuck, silent = baremetals_flag_stuck(now=now), nodes_flag_silent_bmcs(now=now)
     if stuck or silent:
         log.warning("deadlines: %d deployments stuck, %d BMCs silent", stuck, silent)
+    boot_steps_of_strangers_forget(now=now)

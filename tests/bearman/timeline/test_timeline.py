@@ -13,6 +13,7 @@ from bearman.services.deadlines import baremetals_flag_stuck
 from bearman.services.nodes import node_delete
 from bearman.services.timeline import (
     baremetal_timeline,
+    boot_steps_of_strangers_forget,
     deployment_step_record,
     registration_timeline,
     timeline_ipxe_fetched,
@@ -206,3 +207,14 @@ def test_a_registration_whose_bmc_never_answered_says_so(settings, status, state
     timeline = registration_timeline(uuid=node.uuid, now=T0 + timedelta(minutes=31))
     assert timeline.state == state and words in timeline.diagnosis
     assert bool(timeline.diagnosis) == bool(words)
+
+
+def test_fetches_of_uuids_that_never_registered_are_forgotten_a_day_on():
+    known = NodeFactory()
+    for uuid in (UNKNOWN, known.uuid):
+        BootStep.objects.create(
+            node_uuid=uuid, flow=BootFlow.REGISTRATION, step=Step.IPXE_FETCHED, at=T0
+        )
+    assert boot_steps_of_strangers_forget(now=T0 + timedelta(hours=23)) == 0
+    assert boot_steps_of_strangers_forget(now=T0 + timedelta(hours=25)) == 1
+    assert list(BootStep.objects.values_list("node_uuid", flat=True)) == [known.uuid]
