@@ -80,7 +80,8 @@ class PowerOperationAdmin(ZonesPageMixin, ConsoleStyle, ReadOnlyAdmin):
 
     @admin.display(description="Outcome")
     def outcome(self, operation):
-        return clipped(operation.result or operation.error, "clip-wide")
+        waiting = power_operations_waiting([operation]).get(operation.pk)  # cached: cheap
+        return clipped(waiting or operation.result or operation.error, "clip-wide")
 
 
 def operations_link(ids: list[int]) -> str:

@@ -25,7 +25,9 @@ class ZonesPageMixin:
         rows = [
             {
                 "name": zone.name,
-                "workers": badge(zone.summary, "ok" if zone.served else "bad"),
+                "workers": badge(
+                    zone.summary, "ok" if zone.served else "look" if zone.workers else "bad"
+                ),
                 "lengths": [_count(zone.queue_lengths[lane]) for lane in zone.queue_lengths],
                 "waiting": zone.waiting,
                 "oldest": _seconds(zone.oldest_waiting_seconds),

@@ -22,7 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from bearman.celery import app
 from bearman.models import Node, OperationState, PowerOperation
 
-from .power.reconcile import power_workers_queues
+from .power.reconcile import power_lane_of, power_workers_queues
 from .queueing import DEFAULT_ZONE, LANE_WORDS, Lane, zone_of_queue, zone_queue_name
 
 log = logging.getLogger(__name__)
@@ -39,21 +39,29 @@ class ZoneState:
     """One availability zone: its workers, its queues and its oldest waiting operation."""
 
     name: str
-    workers: list[str] = field(default_factory=list)  # serving both of its lanes
+    lane_workers: dict[Lane, list[str]] = field(default_factory=dict)  # live, by lane
     queue_lengths: dict[Lane, int | None] = field(default_factory=dict)  # None: unknown
     waiting: int = 0  # PENDING power operations
     oldest_waiting_seconds: float | None = None
 
     @property
+    def workers(self) -> list[str]:
+        """The live workers serving any of its lanes."""
+        return sorted(set().union(*self.lane_workers.values()))
+
+    @property
     def served(self) -> bool:
-        return bool(self.workers)
+        """Both lanes have a live worker."""
+        return all(self.lane_workers.get(lane) for lane in Lane)
 
     @property
     def summary(self) -> str:
         """In words, as the admin shows it."""
-        if self.served:
-            return f"served by {', '.join(self.workers)}"
-        return f"no worker of zone {self.name} is running"
+        if not self.workers:
+            return f"no worker of zone {self.name} is running"
+        served = f"served by {', '.join(self.workers)}"
+        missing = [LANE_WORDS[lane] for lane in Lane if not self.lane_workers.get(lane)]
+        return f"{served}; no worker serves its {missing[0]} lane" if missing else served
 
 
 def zones_known() -> list[str]:
@@ -67,18 +75,13 @@ def zone_queues(zones: list[str]) -> list[str]:
     return [zone_queue_name(zone, lane) for zone in zones for lane in Lane]
 
 
-def workers_by_zone(*, fresh: bool = False) -> dict[str, list[str]]:
-    """zone → the live workers that consume both of its lanes (zones nobody serves left out)."""
-    lanes: dict[tuple[str, str], set[Lane]] = {}
-    for worker, queues in _workers(fresh=fresh).items():
-        for queue in queues:
-            zone_lane = zone_of_queue(queue)
-            if zone_lane:
-                lanes.setdefault((zone_lane[0], worker), set()).add(zone_lane[1])
-    served: dict[str, list[str]] = {}
-    for (zone, worker), seen in sorted(lanes.items()):
-        if seen == set(Lane):
-            served.setdefault(zone, []).append(worker)
+def workers_by_zone(*, fresh: bool = False) -> dict[str, dict[Lane, list[str]]]:
+    """zone → lane → the live workers consuming that lane's queue of the zone (zones and
+    lanes nobody serves are left out)."""
+    served: dict[str, dict[Lane, list[str]]] = {}
+    for worker, queues in sorted(_workers(fresh=fresh).items()):
+        for zone, lane in filter(None, map(zone_of_queue, queues)):
+            served.setdefault(zone, {}).setdefault(lane, []).append(worker)
     return served
 
 
@@ -108,7 +111,7 @@ def zones_state(*, now: datetime.datetime | None = None) -> list[ZoneState]:
         zones.append(
             ZoneState(
                 name=name,
-                workers=served.get(name, []),
+                lane_workers=served.get(name, {}),
                 queue_lengths={lane: lengths.get(zone_queue_name(name, lane)) for lane in Lane},
                 waiting=row["n"] if row else 0,
                 oldest_waiting_seconds=(
@@ -141,24 +144,24 @@ def broker_queue_lengths(names: list[str]) -> dict[str, int | None]:
 
 
 def power_operations_waiting(operations) -> dict[int, str]:
-    """operation id → why it waits, for each PENDING one of a zone no live worker serves.
-
-    "waiting for a worker of zone b — none is running"; operations that a worker will
-    take are left out.
-    """
+    """operation id → why it waits, for each PENDING one whose zone's lane no live worker
+    serves: "waiting for a worker of zone b — none is running"; operations that a worker
+    will take are left out."""
     pending = [op for op in operations if op.state == OperationState.PENDING]
     if not pending:
         return {}
     served = workers_by_zone()
-    return {
-        op.pk: zone_unserved_message(op.node.availability_zone)
-        for op in pending
-        if op.node.availability_zone not in served
-    }
-
-
-def zone_unserved_message(zone: str) -> str:
-    return f"waiting for a worker of zone {zone} — none is running"
+    reasons = {}
+    for op in pending:
+        zone, lane = op.node.availability_zone, power_lane_of(op.requested_by)
+        if zone not in served:
+            reasons[op.pk] = f"waiting for a worker of zone {zone} — none is running"
+        elif lane not in served[zone]:
+            reasons[op.pk] = (
+                f"waiting for a worker of zone {zone} that serves its {LANE_WORDS[lane]} "
+                "lane — none is running"
+            )
+    return reasons
 
 
 class ZoneCollector:
@@ -166,7 +169,7 @@ class ZoneCollector:
 
     def collect(self):
         workers = GaugeMetricFamily(
-            "bearman_zone_workers", "Live workers serving the zone", labels=["zone"]
+            "bearman_zone_workers", "Live workers serving the zone's lane", labels=["zone", "lane"]
         )
         lengths = GaugeMetricFamily(
             "bearman_zone_queue_length",
@@ -182,7 +185,10 @@ class ZoneCollector:
             labels=["zone"],
         )
         for zone in zones_state():
-            workers.add_metric([zone.name], len(zone.workers))
+            for lane in Lane:
+                workers.add_metric(
+                    [zone.name, LANE_WORDS[lane]], len(zone.lane_workers.get(lane, []))
+                )
             for lane, length in zone.queue_lengths.items():
                 if length is not None:
                     lengths.add_metric([zone.name, LANE_WORDS[lane]], length)

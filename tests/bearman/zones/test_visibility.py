@@ -73,12 +73,15 @@ def test_an_operation_of_a_zone_without_a_worker_says_so_and_runs_once_one_start
         assert finished(running.pk, 10).state == OperationState.SUCCEEDED, logs[0].read_text()
         assert "waiting for a worker" not in node_page(admin_client, in_a)
 
+        operations = admin_client.get(reverse("admin:bearman_poweroperation_changelist"))
+        assert NOBODY_IN_B in operations.content.decode()
         page = admin_client.get(ZONES_PAGE).content.decode()
         assert "no worker of zone b is running" in page
         assert "served by zone-a@" in page
         metrics = client.get("/metrics").content.decode()
-        assert gauge(metrics, "bearman_zone_workers", zone="a") == 1
-        assert gauge(metrics, "bearman_zone_workers", zone="b") == 0
+        for lane in ("operator", "background"):
+            assert gauge(metrics, "bearman_zone_workers", zone="a", lane=lane) == 1
+            assert gauge(metrics, "bearman_zone_workers", zone="b", lane=lane) == 0
         assert gauge(metrics, "bearman_zone_waiting_operations", zone="b") == 1
         assert gauge(metrics, "bearman_zone_oldest_waiting_seconds", zone="b") > 0
         assert gauge(metrics, "bearman_zone_queue_length", zone="b", lane="operator") == 1
