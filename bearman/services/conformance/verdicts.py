@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bearman.errors import ConformanceNothingToWaive
@@ -45,22 +46,22 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
     and gets no verdict. A few statements for the whole batch, whatever its size.
     """
     # Who has anything to check, before reading anyone's facts.
-    light = list(Node.objects.filter(pk__in=node_ids).only("serial", "rack_position", "flavor"))
-    links = planned_links(light)
-    previous = _latest_held(node_ids)
-    due = [n.pk for n in light if n.flavor_id or links[n.pk] or n.pk in previous]
-    nodes = list(Node.objects.filter(pk__in=due).select_related("flavor")) if due else []
-    verdicts = _verdicts_record(nodes, links, previous, VerdictTrigger.REGISTRATION, actor)
+    nodes = list(_with_history(Node.objects.filter(pk__in=node_ids).defer("facts")))
+    links = planned_links(nodes)
+    due = [n for n in nodes if n.flavor_id or links[n.pk] or n.had_verdict]
+    if due:
+        facts = dict(Node.objects.filter(pk__in=[n.pk for n in due]).values_list("pk", "facts"))
+        for node in due:
+            node.facts = facts[node.pk]
+    verdicts = _verdicts_record(due, links, VerdictTrigger.REGISTRATION, actor)
     return {verdict.node_id for verdict in verdicts if verdict.held}
 
 
 def node_conformance_recheck(*, node: Node, actor: str) -> ConformanceVerdict:
     """Check the node's stored facts again, as an operator asked; holds or releases it."""
     with transaction.atomic():
-        locked = Node.objects.select_for_update(of=("self",)).select_related("flavor")
-        node = locked.get(pk=node.pk)
-        links, previous = planned_links([node]), _latest_held([node.pk])
-        return _verdicts_record([node], links, previous, VerdictTrigger.RECHECK, actor)[0]
+        node = _with_history(Node.objects.select_for_update(of=("self",))).get(pk=node.pk)
+        return _verdicts_record([node], planned_links([node]), VerdictTrigger.RECHECK, actor)[0]
 
 
 def conformance_waive(
@@ -105,26 +106,30 @@ class _Outcome:
     was_held: bool
 
 
-def _latest_held(node_ids) -> dict[int, bool]:
-    """Whether each node's latest verdict held it (nodes that have one)."""
-    latest = ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True)
-    return dict(latest.values_list("node_id", "held"))
+def _with_history(nodes):
+    """Nodes with their flavor and, in the same query, whether they have a verdict, whether
+    the latest held them, and whether they have waivers."""
+    latest = ConformanceVerdict.objects.filter(node=OuterRef("pk"), latest=True)
+    return nodes.select_related("flavor").annotate(
+        had_verdict=Exists(latest),
+        was_held=Exists(latest.filter(held=True)),
+        has_waivers=Exists(ConformanceWaiver.objects.filter(node=OuterRef("pk"))),
+    )
 
 
-def _verdicts_record(nodes, links, previous, trigger, actor) -> list[ConformanceVerdict]:
+def _verdicts_record(nodes, links, trigger, actor) -> list[ConformanceVerdict]:
     """Evaluate each node, keep the verdicts as the nodes' latest, then hold, release or
     announce: the writes of a batch in a few statements (holds and notices are rare)."""
     if not nodes:
         return []
-    ids = [node.pk for node in nodes]
     waivers = defaultdict(dict)
-    for waiver in ConformanceWaiver.objects.filter(node_id__in=ids):
+    waived = [node.pk for node in nodes if node.has_waivers]
+    for waiver in ConformanceWaiver.objects.filter(node_id__in=waived) if waived else ():
         waivers[waiver.node_id][(waiver.kind, waiver.component)] = waiver
-    outcomes = [
-        _evaluate(node, links[node.pk], waivers[node.pk], previous, trigger, actor)
-        for node in nodes
-    ]
-    ConformanceVerdict.objects.filter(node_id__in=ids, latest=True).update(latest=False)
+    outcomes = [_evaluate(node, links[node.pk], waivers[node.pk], trigger, actor) for node in nodes]
+    superseded = [node.pk for node in nodes if node.had_verdict]
+    if superseded:
+        ConformanceVerdict.objects.filter(node_id__in=superseded, latest=True).update(latest=False)
     ConformanceVerdict.objects.bulk_create([outcome.verdict for outcome in outcomes])
     ConformanceDifference.objects.bulk_create(
         _difference_row(outcome.verdict, difference, outcome.waivers.get(difference.key))
@@ -136,10 +141,10 @@ def _verdicts_record(nodes, links, previous, trigger, actor) -> list[Conformance
     return [outcome.verdict for outcome in outcomes]
 
 
-def _evaluate(node, links, waivers, previous, trigger, actor) -> _Outcome:
+def _evaluate(node, links, waivers, trigger, actor) -> _Outcome:
     differences = node_differences(flavor=node.flavor, facts=node.facts, links=links)
     failing = [d for d in differences if d.key not in waivers]
-    was_held = previous.get(node.pk, False) and node.status == NodeStatus.MAINTENANCE
+    was_held = node.was_held and node.status == NodeStatus.MAINTENANCE
     holds = bool(failing) and node.status in IN_SERVICE
     verdict = ConformanceVerdict(
         node=node,
