@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from bearman.models import CablingLink
+from bearman.models import CablingLink, Node
 from bearman.services.cabling import cabling_link_delete, cabling_link_save, node_cabling
 from bearman.services.cabling_import import (
     MAX_PLAN_BYTES,
@@ -35,13 +35,38 @@ class CablingPlanConfirmForm(forms.Form):
     plan_text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=MAX_PLAN_BYTES)
 
 
+class NodeCablesFilter(admin.SimpleListFilter):
+    """?node=<pk>: one node's cables, by its serial or its rack position (the node page's link).
+
+    Offered only once chosen: a sidebar listing every node would be the node list again.
+    """
+
+    title = "node"
+    parameter_name = "node"
+
+    def lookups(self, request, model_admin):
+        node = self._node()
+        return [(str(node.pk), node.serial or node.rack_position or node.uuid)] if node else []
+
+    def queryset(self, request, queryset):
+        node = self._node()
+        return queryset & node_cabling(node) if node else queryset
+
+    def _node(self) -> Node | None:
+        value = self.value()
+        return Node.objects.filter(pk=value).first() if value and value.isdigit() else None
+
+
 @admin.register(CablingLink)
 class CablingLinkAdmin(admin.ModelAdmin):
     """Each row: a node (by serial or rack position), its NIC, and the switch port it needs."""
 
     change_list_template = "admin/bearman/cablinglink/change_list.html"
     list_display = ("serial", "rack_position", "nic", "switch", "port", "updated_at")
-    list_filter = ("switch",)
+    list_display_links = ("nic",)
+    # A node's cables are changed right in the list its page links to.
+    list_editable = ("switch", "port")
+    list_filter = (NodeCablesFilter, "switch")
     search_fields = ("serial", "rack_position", "nic", "switch", "port")
     search_help_text = "Serial, rack position, NIC, switch or port"
     fields = ("serial", "rack_position", "nic", "switch", "port")
@@ -165,4 +190,10 @@ class NodeCablingMixin:
                 "{}Give the node a serial or rack position to plan its cables.", table
             )
         add = reverse("admin:bearman_cablinglink_add") + "?" + urlencode(naming)
-        return format_html('{}<a href="{}">Add a cable for this node</a>', table, add)
+        edit = reverse("admin:bearman_cablinglink_changelist") + f"?node={node.pk}"
+        return format_html(
+            '{}<a href="{}">Change these cables</a> · <a href="{}">Add a cable for this node</a>',
+            table,
+            edit,
+            add,
+        )

@@ -86,3 +86,35 @@ def test_the_plan_list_offers_the_import_page(admin_client):
     page = admin_client.get(IMPORT).content.decode()
 
     assert 'type="file"' in page and "Preview the changes" in page
+
+
+def test_the_node_page_links_its_cables_to_change_them_in_the_list(admin_client):
+    node = NodeFactory(serial="CZ2D1001", rack_position="dc1-r12-u07")
+    by_serial = CablingLink.objects.create(
+        serial="CZ2D1001", nic="eno1", switch="leaf-r12-a", port="Ethernet1"
+    )
+    CablingLink.objects.create(
+        rack_position="dc1-r12-u07", nic="eno2", switch="leaf-r12-b", port="Ethernet1"
+    )
+    CablingLink.objects.create(serial="OTHER", nic="eno1", switch="leaf-r12-a", port="Ethernet2")
+    node_page = admin_client.get(reverse("admin:bearman_node_change", args=[node.pk]))
+    mine = f"{CHANGELIST}?node={node.pk}"
+    assert f'<a href="{mine}">Change these cables</a>' in node_page.content.decode()
+
+    listed = admin_client.get(mine).context["cl"].result_list
+    assert sorted(link.nic for link in listed) == ["eno1", "eno2"]
+
+    form = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(by_serial.pk),
+        "form-0-switch": "leaf-r12-a",
+        "form-0-port": "Ethernet7",
+        "_save": "Save",
+    }
+    assert admin_client.post(mine, form).status_code == 302
+    assert CablingLink.objects.get(pk=by_serial.pk).port == "Ethernet7"
+
+    taken = admin_client.post(mine, {**form, "form-0-port": "Ethernet2"})
+    assert "This switch port is already cabled to another NIC." in taken.content.decode()
+    assert CablingLink.objects.get(pk=by_serial.pk).port == "Ethernet7"
