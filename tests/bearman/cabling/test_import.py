@@ -203,3 +203,32 @@ def test_a_nic_planned_under_the_nodes_serial_is_refused_under_its_rack_position
         )
     ]
     assert plan_rows() == before
+
+
+def plan_of(rows: int, port_shift: int = 0) -> bytes:
+    lines = ["serial,nic,switch,port"]
+    lines += [
+        f"N{i:05d},eno1,leaf-{i // 48},Ethernet{(i + port_shift) % 48 + 1}" for i in range(rows)
+    ]
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("port_shift", [0, 1], ids=["created", "changed"])
+def test_an_import_of_600_rows_takes_a_few_more_queries_than_one_of_6(port_shift):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for rows in (6, 600):
+        CablingLink.objects.all().delete()
+        if port_shift:
+            cabling_plan_import(data=plan_of(rows), dry_run=False)
+        with CaptureQueriesContext(connection) as queries:
+            result = cabling_plan_import(data=plan_of(rows, port_shift), dry_run=False)
+        assert result.counts["changed" if port_shift else "created"] == rows
+        counts.append(len(queries.captured_queries))
+
+    small, large = counts
+    # Bulk statements by batches (SQLite's bound on parameters makes 142 rows an INSERT):
+    # a few more statements for 100 times the rows, never one per row.
+    assert large - small <= 600 // 100, counts
