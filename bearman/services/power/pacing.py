@@ -38,6 +38,7 @@ SLEEP_MAX = 2.0  # seconds a caller sleeps for a slot before it goes and does ot
 POLL_SECONDS = 0.1  # while another command holds the slot (its end is not known)
 RECHECK_SECONDS = 2.0  # a slot held past SLEEP_MAX: look again this much later
 LEASE_MARGIN = 15  # past an operation's limit: a worker killed mid-command frees the slot
+CLOSED = {"failures": 0, "failing_since": None, "retry_at": None}  # a BMC that answered
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,50 @@ def bmc_for(node: Node) -> Bmc | None:
     return Bmc(node.bmc_address, node.bmc_port)
 
 
-def bmcs_register(*, bmcs) -> None:
-    """Make sure each BMC has its row (one statement), before their slots are taken."""
-    rows = [BmcHealth(address=bmc.address, port=bmc.port) for bmc in set(bmcs)]
+def bmcs_register(*, bmcs) -> dict[Bmc, int]:
+    """Make sure each BMC has its row; their ids (one INSERT, one SELECT)."""
+    bmcs = set(bmcs)
+    rows = [BmcHealth(address=bmc.address, port=bmc.port) for bmc in bmcs]
     BmcHealth.objects.bulk_create(rows, ignore_conflicts=True)
+    found = BmcHealth.objects.filter(address__in={bmc.address for bmc in bmcs})
+    ids = {Bmc(a, p): pk for pk, a, p in found.values_list("pk", "address", "port")}
+    return {bmc: ids[bmc] for bmc in bmcs}
+
+
+def bmcs_take(*, ids: dict[Bmc, int]) -> dict[Bmc, BearmanError | None]:
+    """Take the slots of many BMCs at once, never probing an open breaker (the sync): for
+    each, None when taken, else why not (BmcBusy, BmcBreakerOpen). One UPDATE, one SELECT:
+    a slot per BMC, one statement each, made the sync's own thread its bottleneck."""
+    now = timezone.now()
+    lease = now + datetime.timedelta(
+        seconds=settings.BEARMAN_POWER_OPERATION_SECONDS + LEASE_MARGIN
+    )
+    rows = BmcHealth.objects.filter(pk__in=ids.values())
+    rows.filter(Q(next_command_at=None) | Q(next_command_at__lte=now)).filter(
+        Q(retry_at=None) | Q(retry_at__lte=now)
+    ).update(next_command_at=lease)
+    by_id = {health.pk: health for health in rows}
+    return {bmc: _why_not(bmc, by_id[pk], now, lease) for bmc, pk in ids.items()}
+
+
+def _why_not(bmc: Bmc, health: BmcHealth, now, lease) -> BearmanError | None:
+    if health.next_command_at == lease:  # the very lease just written: ours
+        return None
+    try:
+        wait = _wait_or_refuse(bmc, now, probe_open=False, health=health)
+    except BmcBreakerOpen as refused:
+        return refused
+    running = wait > settings.BEARMAN_BMC_MIN_COMMAND_INTERVAL_SECONDS
+    return BmcBusy(bmc, None if running else wait)
+
+
+def bmcs_free_answered(*, ids: list[int]) -> None:
+    """Free, one interval from now, the slots of BMCs that all answered (one UPDATE)."""
+    free_at = timezone.now() + datetime.timedelta(
+        seconds=settings.BEARMAN_BMC_MIN_COMMAND_INTERVAL_SECONDS
+    )
+    if ids:
+        BmcHealth.objects.filter(pk__in=ids).update(next_command_at=free_at, **CLOSED)
 
 
 @contextmanager
@@ -138,9 +179,9 @@ def bmc_take(bmc: Bmc, *, probe_open: bool, sleep_max: float) -> None:
         time.sleep(nap)
 
 
-def _wait_or_refuse(bmc: Bmc, now: datetime.datetime, *, probe_open: bool) -> float:
+def _wait_or_refuse(bmc: Bmc, now: datetime.datetime, *, probe_open: bool, health=None) -> float:
     """Seconds until the slot frees; BmcBreakerOpen when the breaker keeps the caller out."""
-    health = BmcHealth.objects.filter(address=bmc.address, port=bmc.port).first()
+    health = health or BmcHealth.objects.filter(address=bmc.address, port=bmc.port).first()
     if health is None:
         bmcs_register(bmcs=[bmc])
         return 0.0
@@ -159,7 +200,7 @@ def bmc_free(bmc: Bmc, verdict: Verdict) -> None:
     rows = BmcHealth.objects.filter(address=bmc.address, port=bmc.port)
     try:
         if verdict.answered:  # alive, whatever else failed
-            rows.update(next_command_at=free_at, failures=0, failing_since=None, retry_at=None)
+            rows.update(next_command_at=free_at, **CLOSED)
         elif verdict.error is not None:
             _count_failure(bmc, verdict.error, now=now, free_at=free_at)
         else:  # no command went out, or no word from the BMC: nothing to hold against it

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from bearman.errors import BearmanError
 from bearman.models import IN_FLIGHT, EventKind, Node, PowerState
 from bearman.power import BmcError, BmcTarget, PowerDriver
 from bearman.states import NodeStatus
@@ -32,14 +33,18 @@ from .drivers import power_driver_for, power_target_for
 from .pacing import (
     SLEEP_MAX,
     Bmc,
-    BmcBreakerOpen,
     BmcBusy,
     Verdict,
     bmc_for,
     bmc_free,
-    bmc_take,
+    bmcs_free_answered,
     bmcs_register,
+    bmcs_take,
 )
+
+# Answered BMCs' slots wait at most this long to be freed together (a thread stuck on a
+# silent BMC must not hold the others' slots for its timeout).
+FREE_EVERY = 0.2
 
 
 @dataclass
@@ -86,7 +91,6 @@ def power_sync_nodes(*, node_ids: list[int], parallel: int = 1) -> SyncReport:
         .exclude(power_operations__state__in=IN_FLIGHT)  # the operation will tell
         .order_by("bmc_address", "bmc_port", "pk")
     )
-    bmcs_register(bmcs=filter(None, map(bmc_for, nodes)))
     report = SyncReport()
     for pk, kind, answer in _ask_every_bmc(nodes, parallel):
         getattr(report, kind)[pk] = answer
@@ -123,37 +127,53 @@ def _ask_paced(visits: list[BmcVisit], parallel: int):
     """Each BMC's visit in a pool thread once its slot is taken, `parallel` at a time.
 
     Slots are taken and freed here, in the caller's thread and database connection (the
-    threads touch no database). A BMC paced for a moment more is visited once its
-    interval has passed; one busy for longer, or whose breaker is open, is skipped.
+    threads touch no database), many in one statement: up to `parallel` visits ahead of
+    the running ones are taken at once (they wait in the pool's queue a few calls long),
+    and answered ones are freed together. A BMC paced for a moment more is visited once
+    its interval has passed; one busy for longer, or whose breaker is open, is skipped.
     """
-    ready, later, running = deque(visits), [], {}
+    ids = bmcs_register(bmcs=[visit.bmc for visit in visits if visit.bmc])
+    ready, later, running, answered = deque(visits), [], {}, []
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="power-sync") as pool:
         while ready or later or running:
             while later and later[0][0] <= time.monotonic():
                 ready.append(heapq.heappop(later)[2])
-            while ready and len(running) < parallel:
-                visit = ready.popleft()
-                try:
-                    if visit.bmc:
-                        bmc_take(visit.bmc, probe_open=False, sleep_max=0)
-                except BmcBusy as busy:
-                    if busy.wait is not None and busy.wait <= SLEEP_MAX:
-                        heapq.heappush(later, (time.monotonic() + busy.wait, id(visit), visit))
-                    else:
-                        yield from visit.skipped(str(busy))
-                    continue
-                except BmcBreakerOpen as why:  # the next sync looks again
-                    yield from visit.skipped(str(why))
-                    continue
-                running[pool.submit(_ask_in_turn, visit)] = visit
-            timeout = max(later[0][0] - time.monotonic(), 0) if later else None
+            if ready and len(running) <= parallel:
+                chunk = [
+                    ready.popleft() for _ in range(min(2 * parallel - len(running), len(ready)))
+                ]
+                for visit, why in _take(chunk, ids):
+                    if why is None:
+                        running[pool.submit(_ask_in_turn, visit)] = visit
+                    elif (
+                        isinstance(why, BmcBusy) and why.wait is not None and why.wait <= SLEEP_MAX
+                    ):
+                        heapq.heappush(later, (time.monotonic() + why.wait, id(visit), visit))
+                    else:  # the next sync looks again
+                        yield from visit.skipped(str(why))
+            timeout = (
+                min(max(later[0][0] - time.monotonic(), 0), FREE_EVERY) if later else FREE_EVERY
+            )
             done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 answers, verdict = future.result()
                 visit = running.pop(future)
-                if visit.bmc:
+                if visit.bmc and verdict.answered:
+                    answered.append(ids[visit.bmc])
+                elif visit.bmc:
                     bmc_free(visit.bmc, verdict)
                 yield from answers
+            if len(answered) >= parallel or not done or not ready:
+                bmcs_free_answered(ids=answered)
+                answered = []
+    bmcs_free_answered(ids=answered)
+
+
+def _take(chunk: list[BmcVisit], ids: dict) -> list[tuple[BmcVisit, BearmanError | None]]:
+    """(visit, None when its BMC's slot is taken, else why not) for each visit."""
+    paced = {visit.bmc: ids[visit.bmc] for visit in chunk if visit.bmc}
+    why = bmcs_take(ids=paced) if paced else {}
+    return [(visit, why.get(visit.bmc)) for visit in chunk]
 
 
 def _ask_in_turn(visit: BmcVisit) -> tuple[list[tuple[int, str, str]], Verdict]:
