@@ -70,8 +70,15 @@ class NodeAdmin(
         "vendor",
         "power_state",
     )
-    search_fields = ("uuid", "serial", "bmc_address", "baremetal__hostname", "mac_addresses")
-    search_help_text = "UUID, serial, IPMI IP, hostname or MAC"
+    search_fields = (
+        "uuid",
+        "serial",
+        "rack_position",
+        "bmc_address",
+        "baremetal__hostname",
+        "mac_addresses",
+    )
+    search_help_text = "UUID, serial, rack position, IPMI IP, hostname or MAC"
     list_per_page = 100
     readonly_fields = (
         "current_deployment",

@@ -45,7 +45,7 @@ class NodeFilter(StrictFilterSet):
 
     class Meta:
         model = Node
-        fields = ["availability_zone", "vendor", "power_state", "bmc_driver"]
+        fields = ["availability_zone", "rack_position", "vendor", "power_state", "bmc_driver"]
 
 
 class NodeSearchFilter(SearchFilter):

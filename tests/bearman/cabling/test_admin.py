@@ -118,3 +118,12 @@ def test_the_node_page_links_its_cables_to_change_them_in_the_list(admin_client)
     taken = admin_client.post(mine, {**form, "form-0-port": "Ethernet2"})
     assert "This switch port is already cabled to another NIC." in taken.content.decode()
     assert CablingLink.objects.get(pk=by_serial.pk).port == "Ethernet7"
+
+
+def test_the_node_list_finds_a_node_by_its_rack_position(admin_client):
+    node = NodeFactory(rack_position="dc1-r12-u07")
+    NodeFactory(rack_position="dc1-r12-u08")
+
+    found = admin_client.get(reverse("admin:bearman_node_changelist"), {"q": "dc1-r12-u07"})
+
+    assert list(found.context["cl"].result_list) == [node]

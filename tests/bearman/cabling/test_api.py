@@ -133,3 +133,12 @@ def test_a_cable_for_a_nic_planned_under_the_nodes_other_name_is_refused(planner
     assert answer.status_code == 400
     assert "already planned under CZ2D1001" in error_of(answer)["fields"]["nic"][0]
     assert CablingLink.objects.count() == 1
+
+
+def test_nodes_are_listed_by_rack_position(planner):
+    node = NodeFactory(rack_position="dc1-r12-u07")
+    NodeFactory(rack_position="dc1-r12-u08")
+
+    found = planner.get("/api/v1/nodes/", {"rack_position": "dc1-r12-u07"}).json()["results"]
+
+    assert [(n["uuid"], n["rack_position"]) for n in found] == [(node.uuid, "dc1-r12-u07")]
