@@ -44,6 +44,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NodeStatusEnum": "bearman.states.NodeStatus.choices",
         "DeployStatusEnum": "bearman.states.DeployStatus.choices",
+        "DifferenceKindEnum": "bearman.models.conformance.DifferenceKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
