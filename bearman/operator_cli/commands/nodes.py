@@ -24,6 +24,7 @@ DETAIL_COLUMNS = [
     ("product", "product_name"),
     ("flavor", "flavor"),
     ("availability zone", "availability_zone"),
+    ("rack position", "rack_position"),
     ("status", "status"),
     ("power", "power_state"),
     ("power seen at", "power_state_at"),
@@ -65,6 +66,7 @@ def add_commands(commands, common) -> None:
     change.add_argument("uuid", help="system UUID, any case")
     change.add_argument("--flavor", help="flavor name ('' for none)")
     change.add_argument("--zone", dest="availability_zone", help="availability zone")
+    change.add_argument("--rack-position", help="e.g. dc1-r12-u07 ('' for none)")
     change.add_argument("--status", choices=NODE_STATUSES)
     change.add_argument("--bmc-driver", choices=["ipmi", "redfish", "fake"])
     change.add_argument("--bmc-address", help="IPv4 or IPv6 address of the BMC")
@@ -132,6 +134,7 @@ def run_rearm(args, api) -> None:
 def run_set(args, api) -> None:
     fields = (
         "availability_zone",
+        "rack_position",
         "status",
         "bmc_driver",
         "bmc_address",

@@ -68,3 +68,14 @@ def test_cabling_list_shows_a_nodes_cables(cli, plan_file):
     found = cli.json("cabling", "list", "--node", node.uuid)
 
     assert [(link["serial"], link["port"]) for link in found] == [("CZ2D1002", "Ethernet2")]
+
+
+def test_node_set_gives_a_node_its_rack_position(cli):
+    node = NodeFactory()
+
+    shown = cli.run("node", "set", node.uuid, "--rack-position", "dc1-r12-u07")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "dc1-r12-u07" in shown.stdout
+    node.refresh_from_db()
+    assert node.rack_position == "dc1-r12-u07"
