@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bearman.services.timeline import timeline_powered_on
 from bearman.states import DeployStatus
-from tests.factories import BaremetalFactory
+from tests.factories import BaremetalFactory, NodeFactory
 
 pytestmark = pytest.mark.django_db
 STARTED = timezone.now() - timedelta(hours=2)
@@ -25,3 +25,12 @@ def test_the_deployment_and_node_pages_show_the_timeline(admin_client):
     assert "No iPXE request at all" in text and "never came: stopped here" in text
     page = admin_client.get(reverse("admin:bearman_node_change", args=[baremetal.node.pk]))
     assert f"Boot timeline of deployment {baremetal.hostname}" in page.content.decode()
+
+
+def test_a_node_without_a_deployment_shows_its_registration_timeline(admin_client, client):
+    node = NodeFactory()
+    assert client.get(f"/ipxe/{node.uuid}/fetched", {"script": "register"}).status_code == 200
+    page = admin_client.get(reverse("admin:bearman_node_change", args=[node.pk]))
+    text = page.content.decode()
+    assert "Registration timeline" in text and "Firmware fetched its iPXE script" in text
+    assert "Boot timeline of deployment" not in text
