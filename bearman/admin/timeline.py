@@ -3,15 +3,20 @@
 from datetime import timedelta
 
 from bearman.models import Baremetal, BootStepName
-from bearman.services.timeline import Timeline, baremetal_timeline, registration_timeline
+from bearman.services.timeline import (
+    RunState,
+    Timeline,
+    baremetal_timeline,
+    registration_timeline,
+)
 
 from .display import exact_time
 
 STATE_WORDS = {
-    "running": "in progress",
-    "done": "done",
-    "failed": "failed",
-    "stuck": "past its deadline",
+    RunState.RUNNING: "in progress",
+    RunState.DONE: "done",
+    RunState.FAILED: "failed",
+    RunState.STUCK: "past its deadline",
 }
 
 

@@ -6,6 +6,7 @@ the first occurrence wins, so a node retrying a step keeps the time it first got
 """
 
 import datetime
+import enum
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -84,7 +85,7 @@ STRANGER_STEPS_KEPT = datetime.timedelta(days=1)
 
 INSERT = (
     "INSERT INTO {table} (node_uuid, flow, baremetal_id, step, at, detail) "
-    "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid"
+    "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid, flow, step"
 )
 
 
@@ -112,8 +113,8 @@ def boot_steps_record(*, records: list[StepRecord], at: datetime.datetime | None
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(records))
     with connection.cursor() as cursor:
         cursor.execute(INSERT.format(table=BootStep._meta.db_table, rows=rows), params)
-        new = {row[0] for row in cursor.fetchall()}
-    created = [record for record in records if record.uuid in new]
+        new = {tuple(row) for row in cursor.fetchall()}
+    created = [r for r in records if (r.uuid, r.flow, r.step) in new]
     if created:
         transaction.on_commit(lambda: _observe(created, at), robust=True)
     return len(created)
@@ -232,6 +233,15 @@ def _registration_restart_if_finished(uuid: str) -> None:
     ).delete()
 
 
+class RunState(enum.StrEnum):
+    """Where a run is, as the timeline tells it."""
+
+    RUNNING = "running"  # waiting for its next step, within its deadline
+    DONE = "done"  # installed, or registered with its BMC answering
+    FAILED = "failed"  # reported failed, or failed by the deadline check
+    STUCK = "stuck"  # past its deadline; the deadline check will fail it
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One step of a run: when, and how long after the step before it."""
@@ -248,7 +258,7 @@ class Timeline:
     """A run's steps in order, where it stopped and, when it went wrong, why in words."""
 
     flow: str
-    state: str  # "running", "done", "failed" or "stuck"
+    state: RunState
     entries: list[TimelineEntry]
     stopped_after: str  # the last step reached ("" when none)
     waiting_for: str  # the step that has not come ("" when done)
@@ -269,11 +279,11 @@ def baremetal_timeline(*, baremetal: Baremetal, now: datetime.datetime | None = 
     steps = list(BootStep.objects.filter(baremetal_id=baremetal.pk))
     deadline = baremetal_deadline(baremetal)
     if baremetal.status == DeployStatus.INSTALLED:
-        state = "done"
+        state = RunState.DONE
     elif baremetal.status == DeployStatus.UNRECOVERABLE_ERROR:
-        state = "failed"
+        state = RunState.FAILED
     else:
-        state = "stuck" if deadline is not None and now > deadline else "running"
+        state = _in_time(now, deadline)
     return _timeline(
         BootFlow.DEPLOYMENT, DEPLOYMENT_STEPS, steps, state, deadline, baremetal.last_error
     )
@@ -287,12 +297,16 @@ def registration_timeline(*, uuid: str, now: datetime.datetime | None = None) ->
     deadline = registration_deadline(node) if node else None
     reached = {step.step for step in steps}
     if Step.BMC_ANSWERED in reached or (node and node.status in PAST_REGISTRATION):
-        state = "done"
+        state = RunState.DONE
     elif Step.FAILED in reached or (node and node.status == NodeStatus.ERROR):
-        state = "failed"
+        state = RunState.FAILED
     else:
-        state = "stuck" if deadline is not None and now > deadline else "running"
+        state = _in_time(now, deadline)
     return _timeline(BootFlow.REGISTRATION, REGISTRATION_STEPS, steps, state, deadline, "")
+
+
+def _in_time(now: datetime.datetime, deadline: datetime.datetime | None) -> RunState:
+    return RunState.STUCK if deadline is not None and now > deadline else RunState.RUNNING
 
 
 def _timeline(flow, order, steps, state, deadline, last_error) -> Timeline:
@@ -305,7 +319,7 @@ def _timeline(flow, order, steps, state, deadline, last_error) -> Timeline:
     reached = [step.step for step in steps if step.step in order]
     furthest = max((order.index(step) for step in reached), default=-1)
     waiting = order[furthest + 1] if furthest + 1 < len(order) else None
-    if state == "done":
+    if state == RunState.DONE:
         waiting = None
     return Timeline(
         flow=str(flow),
@@ -318,14 +332,14 @@ def _timeline(flow, order, steps, state, deadline, last_error) -> Timeline:
     )
 
 
-def _diagnosis(state: str, waiting, steps, last_error: str) -> str:
-    if state in ("done", "running"):
+def _diagnosis(state: RunState, waiting, steps, last_error: str) -> str:
+    if state in (RunState.DONE, RunState.RUNNING):
         return ""
     reported = next((step for step in steps if step.step == Step.FAILED), None)
     if reported is not None:
         return f"The agent reported a failure: {reported.detail or last_error or 'no message'}"
     words = STOPPED_BEFORE.get(waiting, "")
-    if state == "stuck":
+    if state == RunState.STUCK:
         return f"Past its deadline. {words}"
     return f"{words} ({last_error})" if last_error and words else words or last_error
 

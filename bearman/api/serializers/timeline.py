@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from bearman.services.timeline import RunState
+
 
 class TimelineStepSerializer(serializers.Serializer):
     """One step of a run, with the time since the step before it."""
@@ -18,7 +20,7 @@ class TimelineSerializer(serializers.Serializer):
     """A deployment's or a registration's boot timeline, and where it stopped."""
 
     flow = serializers.CharField(help_text="deployment or registration")
-    state = serializers.ChoiceField(choices=["running", "done", "failed", "stuck"])
+    state = serializers.ChoiceField(choices=[state.value for state in RunState])
     steps = TimelineStepSerializer(source="entries", many=True)
     stopped_after = serializers.CharField(help_text="the last step reached; empty when none")
     waiting_for = serializers.CharField(help_text="the step that has not come; empty when done")
