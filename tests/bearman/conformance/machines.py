@@ -87,6 +87,14 @@ def hpe_dl380() -> Machine:
     return recorded_machine("hpe-proliant-dl380-gen10", "hpe-ilo5", nics)
 
 
+def supermicro_1029u() -> Machine:
+    """Supermicro SYS-1029U-TR4: 2 × Silver 4214, two NVMe drives and a SATA SSD, X11 BMC;
+    eno1 to a Juniper QFX (the port's name only in its description), eno2 to a switch that
+    sends no system name (known by its chassis MAC)."""
+    nics = (Nic("eno1", "ac:1f:6b:4e:3a:10", 10000), Nic("eno2", "ac:1f:6b:4e:3a:11", 10000))
+    return recorded_machine("supermicro-sys-1029u-tr4", "supermicro-x11", nics)
+
+
 def without_disk(lsblk: str, name: str) -> str:
     """lsblk's JSON with one device gone (a failed or unseated drive)."""
     document = json.loads(lsblk)

@@ -18,11 +18,12 @@ from bearman.services.registration import nodes_register
 from bearman.states import NodeStatus
 from tests.factories import NodeFactory
 
-from .conftest import DELL_UUID, HPE_UUID, differences, register
+from .conftest import DELL_UUID, HPE_UUID, differences, flavor, register
 from .machines import (
     dell_r640,
     hpe_dl380,
     registration_request,
+    supermicro_1029u,
     with_memtotal_kib,
     without_disk,
 )
@@ -200,3 +201,48 @@ def test_a_plan_by_rack_position_is_checked_too(dell_flavor, tmp_path):
     assert differences(Node.objects.get(uuid=DELL_UUID)) == [
         ("cabling", "eno1", "leaf-r12-a Ethernet14", "leaf-r12-a.dc1 Ethernet12")
     ]
+
+
+SUPERMICRO_UUID = "00000000-0000-0000-0000-ac1f6b4e3a10"
+
+
+@pytest.fixture
+def supermicro_flavor_and_plan():
+    for nic, switch, port in (
+        ("eno1", "qfx5120-r03", "xe-0/0/14"),
+        ("eno2", "2c:ea:7f:81:55:10", "2c:ea:7f:81:55:1e"),
+    ):
+        CablingLink.objects.create(serial="C1160LK27A50123", nic=nic, switch=switch, port=port)
+    return flavor(
+        "storage-nvme",
+        cpu_model_pattern="*Xeon* Silver 4214*",
+        cpu_min_cores=24,
+        disk_count=2,
+        disk_kind="nvme",
+        disk_min_gb=1900,
+        nic_count=2,
+        nic_min_speed_mbps=10000,
+        firmware_minimums={"bios": "3.4", "bmc": "1.73"},
+    )
+
+
+def test_a_supermicro_matching_its_flavor_and_plan_passes(supermicro_flavor_and_plan, tmp_path):
+    node = register(supermicro_1029u(), SUPERMICRO_UUID, supermicro_flavor_and_plan, tmp_path)
+    assert differences(node) == []
+    assert node.conformance_verdicts.get().passed
+
+
+def test_a_missing_nvme_drive_on_the_supermicro(supermicro_flavor_and_plan, tmp_path):
+    machine = supermicro_1029u().changed(lsblk=without_disk(supermicro_1029u().lsblk, "nvme1n1"))
+    node = register(machine, SUPERMICRO_UUID, supermicro_flavor_and_plan, tmp_path)
+    assert_held_with(
+        node,
+        [
+            (
+                "disk_missing",
+                "disks",
+                "2 × NVME of at least 1900 GB",
+                "1 fitting (of nvme0n1 NVME 1.7 TiB, sda SSD 447.1 GiB)",
+            )
+        ],
+    )
