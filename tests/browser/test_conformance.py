@@ -59,6 +59,7 @@ def test_a_held_node_shows_both_differences_and_is_released_by_waivers_and_a_rec
     page.click("input[type=submit]")
     page.goto(f"{live_server.url}/admin/bearman/node/?conformance=failed")
     page.click(f"text={node.uuid[:8]}")
+    page.wait_for_selector("table.conformance-differences")
     rows = page.locator("table.conformance-differences tbody tr")
     assert rows.all_inner_texts() == [
         "NIC too slow\tens1f1\tat least 25 Gb/s\t10 Gb/s\tAccept…",
