@@ -6,18 +6,20 @@ Through the service, the REST API and the admin, on facts of a real Dell R640's 
 import pytest
 from django.urls import reverse
 
-from bearman.models import ConformanceWaiver, Node, PowerOperation
+from bearman.models import CablingLink, ConformanceWaiver, Node, PowerOperation
+from bearman.services.admission import node_rearm
 from bearman.services.conformance import (
     conformance_waive,
     node_conformance_recheck,
 )
 from bearman.services.power.bmc_check import nodes_mark_bmc_answered
+from bearman.services.registration import nodes_register
 from bearman.states import NodeStatus
 from tests.bearman.api.conftest import ALL_PERMISSIONS, READ_ONLY, error_of
 from tests.factories import NodeFactory
 
-from .conftest import DELL_UUID, differences, register
-from .machines import dell_r640, with_memtotal_kib
+from .conftest import DELL_UUID, HPE_UUID, differences, register
+from .machines import dell_r640, hpe_dl380, registration_request, with_memtotal_kib
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ipmi_pool")]
 SHORT = ("memory", "memory", "384 GiB ± 5 %", "188.3 GiB")
@@ -217,3 +219,25 @@ def test_metrics_count_nodes_by_verdict_and_differences_by_kind(held, client):
         'bearman_conformance_differences{kind="firmware_needs_update",waived="false"} 1.0',
     ):
         assert line in text, line
+
+
+def test_after_fixing_the_cable_a_rearmed_registration_passes(hpe_flavor, tmp_path):
+    # Plugged crossed: each NIC sees the port planned for the other.
+    for nic, switch in (("ens1f0", "n9k-leaf-04"), ("ens1f1", "n9k-leaf-03")):
+        CablingLink.objects.create(serial="CZJ9470KQ1", nic=nic, switch=switch, port="Eth1/17")
+    node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path / "first")
+    assert [d[0] for d in differences(node)] == ["crossed_cable", "crossed_cable"]
+
+    # The technician swaps the two cables; the operator lets the node register again.
+    swapped = hpe_dl380().lldpctl.replace("n9k-leaf-03", "n9k-leaf-XX")
+    swapped = swapped.replace("n9k-leaf-04", "n9k-leaf-03").replace("n9k-leaf-XX", "n9k-leaf-04")
+    node_rearm(node=node, actor="ana")
+    (answer,) = nodes_register(
+        requests=[registration_request(hpe_dl380().changed(lldpctl=swapped), tmp_path / "again")]
+    )
+
+    node.refresh_from_db()
+    assert answer.uuid == HPE_UUID
+    assert node.status == NodeStatus.REGISTERED  # its BMC check is queued: READY next
+    assert differences(node) == []
+    assert [v.passed for v in node.conformance_verdicts.all()] == [True, False]
