@@ -5,6 +5,7 @@ the agent reported (bearman.facts documents their shape); a fact that is missing
 is a difference ("not reported"), never an error.
 """
 
+import re
 from dataclasses import dataclass
 
 from bearman.facts import format_bytes, format_speed
@@ -59,7 +60,7 @@ def cpu_differences(flavor: Flavor, cpu: dict) -> list[Difference]:
     found = []
     model = cpu.get("model") if isinstance(cpu.get("model"), str) else ""
     pattern = flavor.cpu_model_pattern
-    if pattern and not cpu_pattern_regex(pattern).search(model):
+    if pattern and not _cpu_matches(pattern, model):
         found.append(
             Difference("cpu_model", DifferenceKind.CPU, "cpu_model", pattern, model or NOT_REPORTED)
         )
@@ -75,6 +76,13 @@ def cpu_differences(flavor: Flavor, cpu: dict) -> list[Difference]:
             )
         )
     return found
+
+
+def _cpu_matches(pattern: str, model: str) -> bool:
+    try:
+        return bool(cpu_pattern_regex(pattern).search(model))
+    except re.error:  # stored past the flavor's validation: a difference, not a crash
+        return False
 
 
 def memory_differences(flavor: Flavor, memory_bytes) -> list[Difference]:
