@@ -160,7 +160,7 @@ def _evaluate(node, links, waivers, trigger, actor) -> _Outcome:
 def _follow_up(outcome: _Outcome, trigger, actor: str) -> None:
     node, failing = outcome.node, outcome.failing
     if failing and node.status in IN_SERVICE:
-        _hold(node, failing, actor, announce=True)
+        _hold(node, failing, actor)
     elif failing and trigger == VerdictTrigger.REGISTRATION:
         _announce(node, failing)
     elif not failing and outcome.was_held:
@@ -187,7 +187,7 @@ def differences_text(differences: list[Difference]) -> str:
     )
 
 
-def _hold(node: Node, failing: list[Difference], actor: str, *, announce: bool) -> None:
+def _hold(node: Node, failing: list[Difference], actor: str) -> None:
     count = f"{len(failing)} difference{'s' if len(failing) > 1 else ''}"
     node_transition(
         node=node,
@@ -195,8 +195,7 @@ def _hold(node: Node, failing: list[Difference], actor: str, *, announce: bool) 
         actor=actor,
         message=f"Held: does not conform ({count})\n{differences_text(failing)}",
     )
-    if announce:
-        _announce(node, failing)
+    _announce(node, failing)
 
 
 def _announce(node: Node, failing: list[Difference]) -> None:
