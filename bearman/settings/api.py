@@ -45,6 +45,7 @@ SPECTACULAR_SETTINGS = {
         "NodeStatusEnum": "bearman.states.NodeStatus.choices",
         "DeployStatusEnum": "bearman.states.DeployStatus.choices",
         "DifferenceKindEnum": "bearman.models.conformance.DifferenceKind",
+        "OperationStateEnum": "bearman.models.power.OperationState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -7,6 +7,7 @@ from .power import (
     PowerBulkSerializer,
     PowerDryRunSerializer,
     PowerOperationSerializer,
+    PowerOperationStatusSerializer,
     PowerRequestSerializer,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "PowerBulkSerializer",
     "PowerDryRunSerializer",
     "PowerOperationSerializer",
+    "PowerOperationStatusSerializer",
     "PowerRequestSerializer",
     "ProfileSerializer",
 ]

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from bearman.api.filters import NodeFilter
 from bearman.models import BmcDriver, Node, PowerAction, PowerBulk, PowerOperation, PowerState
 from bearman.services.power.bulk import power_bulk_tally
+from bearman.services.zones import power_operations_waiting
 from bearman.states import DeployStatus, NodeStatus
 from bearman.validators import normalize_system_uuid
 
@@ -34,6 +35,19 @@ class PowerOperationSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+
+
+class PowerOperationStatusSerializer(PowerOperationSerializer):
+    """An operation as read back: a pending one that no running worker of its zone will
+    take says so in `waiting` ("waiting for a worker of zone b — none is running")."""
+
+    waiting = serializers.SerializerMethodField()
+
+    class Meta(PowerOperationSerializer.Meta):
+        fields = [*PowerOperationSerializer.Meta.fields, "waiting"]
+
+    def get_waiting(self, operation) -> str:
+        return power_operations_waiting([operation]).get(operation.pk, "")
 
 
 class PowerRequestSerializer(JsonTypesMixin, serializers.Serializer):

@@ -9,7 +9,7 @@ from bearman.api.serializers import (
     PowerBulkRequestSerializer,
     PowerBulkSerializer,
     PowerDryRunSerializer,
-    PowerOperationSerializer,
+    PowerOperationStatusSerializer,
 )
 from bearman.models import PowerBulk, PowerOperation
 from bearman.services.power.bulk import power_bulk_request
@@ -22,7 +22,7 @@ class PowerOperationViewSet(viewsets.ReadOnlyModelViewSet):
     """Every power request, newest first; a worker moves each to succeeded or failed."""
 
     queryset = PowerOperation.objects.select_related("node")
-    serializer_class = PowerOperationSerializer
+    serializer_class = PowerOperationStatusSerializer
     filterset_class = PowerOperationFilter
     lookup_value_regex = r"\d+"
     ordering_fields = ["queued_at", "finished_at"]

@@ -16,7 +16,7 @@ COLUMNS = [
     ("ACTION", "action"),
     ("STATE", "state"),
     ("BY", "requested_by"),
-    ("OUTCOME", lambda op: op["error"] or op["result"]),
+    ("OUTCOME", lambda op: op.get("waiting") or op["error"] or op["result"]),
 ]
 DRY_RUN_COLUMNS = [
     ("UUID", "uuid"),

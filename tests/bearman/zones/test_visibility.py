@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from bearman.models import OperationState, PowerOperation
 from bearman.services.power.request import power_action_request
@@ -44,7 +45,7 @@ def gauge(text: str, name: str, **labels) -> float:
 
 
 def test_an_operation_of_a_zone_without_a_worker_says_so_and_runs_once_one_starts(
-    admin_client, client, tmp_path
+    admin_client, admin_user, client, tmp_path
 ):
     url = redis_url()
     env = {"CELERY_BROKER_URL": url, "BEARMAN_VAR_DIR": str(tmp_path)}
@@ -75,6 +76,10 @@ def test_an_operation_of_a_zone_without_a_worker_says_so_and_runs_once_one_start
 
         operations = admin_client.get(reverse("admin:bearman_poweroperation_changelist"))
         assert NOBODY_IN_B in operations.content.decode()
+        api = APIClient()
+        api.force_authenticate(admin_user)
+        assert api.get(f"/api/v1/power-operations/{waiting.pk}/").json()["waiting"] == NOBODY_IN_B
+        assert api.get(f"/api/v1/power-operations/{running.pk}/").json()["waiting"] == ""
         page = admin_client.get(ZONES_PAGE).content.decode()
         assert "no worker of zone b is running" in page
         assert "served by zone-a@" in page
