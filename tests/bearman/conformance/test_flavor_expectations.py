@@ -1,6 +1,7 @@
 """A flavor's expectations through the API: what it takes, and what it refuses (a 400)."""
 
 import pytest
+from django.urls import reverse
 
 from bearman.models import Flavor
 from tests.bearman.api.conftest import error_of
@@ -46,3 +47,20 @@ def test_a_flavor_refuses_expectations_it_cannot_check(operator, field, value, m
     assert refused.status_code == 400, refused.content
     assert message in " ".join(error_of(refused)["fields"][field])
     assert not Flavor.objects.filter(name="broken").exists()
+
+
+def test_the_admin_flavor_form_takes_the_expectations(admin_client):
+    add = reverse("admin:bearman_flavor_add")
+    assert "What its nodes must have" in admin_client.get(add).content.decode()
+    form = {
+        "name": "compute",
+        "service_pools": "[]",
+        "bond_mode": "none",
+        "cpu_model_pattern": "*Gold*",
+        "memory_tolerance_percent": "5",
+        "firmware_minimums": '{"bios": "soon"}',
+    }
+    refused = admin_client.post(add, form).content.decode()
+    assert "no version number" in refused
+    admin_client.post(add, {**form, "firmware_minimums": '{"bios": "2.19.1"}'})
+    assert Flavor.objects.get(name="compute").firmware_minimums == {"bios": "2.19.1"}
