@@ -47,6 +47,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000, help="virtual BMCs (one node each)")
     parser.add_argument("--rounds", type=int, default=3, help="idle/busy pairs")
     parser.add_argument("--base-port", type=int, help="first UDP port (default: a free range)")
+    parser.add_argument(
+        "--workers",
+        help="the Procfile's worker entries to start, comma-separated (default: all of them;"
+        " `worker` alone shows the wait without the operator's own worker)",
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
         var = stack.enter_context(tempfile.TemporaryDirectory(prefix="bearman-priority-"))
@@ -82,7 +87,7 @@ def run(args, var: Path) -> int:
             address="127.0.0.1", ports=ports, username=USER, password=PASSWORD, actor="bench"
         )
         operator_node = nodes[len(nodes) // 2]
-        with procfile_workers(var) as names:
+        with procfile_workers(var, args.workers) as names:
             sync_and_wait(len(nodes))  # warm: pool processes, sessions, pacing rows
             power(operator_node, "status")
             idle, busy = side_by_side(operator_node, len(nodes), args.rounds)
@@ -103,16 +108,20 @@ def procfile_entries() -> dict[str, str]:
 
 
 @contextmanager
-def procfile_workers(var: Path):
-    """Every worker entry of the Procfile, until the block ends; yields their names once
-    all are ready."""
+def procfile_workers(var: Path, only: str | None):
+    """The Procfile's worker entries (`only` those named), until the block ends; yields
+    their names once all are ready."""
     from bearman.celery import app
+
+    entries = procfile_entries()
+    if only:
+        entries = {name: entries[name] for name in only.split(",")}
 
     if os.environ.get("CELERY_BROKER_URL"):
         app.control.purge()  # no leftovers from an interrupted run
     started = []
     try:
-        for name, command in procfile_entries().items():
+        for name, command in entries.items():
             log = var / f"{name}.log"
             with open(log, "w") as output:
                 process = subprocess.Popen(
