@@ -26,7 +26,7 @@ DMIDECODE = {
         "serial": "CZJ9470KQ1",
         "vendor": "HPE",
         "product": "ProLiant DL380 Gen10",
-        "bios_version": "U30",
+        "bios_version": "U30 v2.80",  # the ROM family and its BIOS Revision, as HPE writes it
     },
     # The system serial is the placeholder 0123456789: the chassis serial is the real one.
     "supermicro-sys-1029u-tr4.txt": {

@@ -12,6 +12,8 @@ from bearman_agent.output import warn
 COMMAND = ("dmidecode", "-t", "0,1,3")
 SYSFS_DMI = Path("/sys/class/dmi/id")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# A ROM family with no version number in it: HPE's "U30", whose release is the BIOS Revision.
+ROM_FAMILY = re.compile(r"^[A-Z]\d{1,3}$")
 
 # Values firmware vendors leave in unset fields; they identify nothing.
 PLACEHOLDERS = {
@@ -60,7 +62,18 @@ def parse_dmidecode(text: str) -> dict[str, str]:
             if value:
                 facts[fact] = value
                 break
-    return _with_clean_uuid(facts)
+    return _with_clean_uuid(_with_bios_release(facts, sections))
+
+
+def _with_bios_release(facts: dict[str, str], sections) -> dict[str, str]:
+    """ "U30" becomes "U30 v2.80", as HPE writes its ROM versions: the family alone says
+    nothing about how old the firmware is."""
+    family = facts.get("bios_version", "")
+    bios = sections.get("BIOS Information", [{}])[0]
+    release = clean_value(bios.get("BIOS Revision", ""))
+    if ROM_FAMILY.match(family) and re.fullmatch(r"\d+\.\d+", release):
+        facts["bios_version"] = f"{family} v{release}"
+    return facts
 
 
 def _sections(text: str) -> dict[str, list[dict[str, str]]]:

@@ -144,22 +144,20 @@ def test_a_nic_on_an_unplanned_port_is_not_cabled_as_planned(dell_flavor, tmp_pa
     )
 
 
-def test_hpe_bios_reported_as_its_family_only_is_not_understood(hpe_flavor, hpe_plan, tmp_path):
-    # dmidecode's Version of an HPE ROM is the family (U30); the agent reports only that.
-    hpe_flavor.firmware_minimums = {"bios": "U30 v2.72", "bmc": "2.72"}
+def test_an_hpe_rom_is_compared_by_its_family_and_release(hpe_flavor, hpe_plan, tmp_path):
+    # dmidecode says "Version: U30" (the ROM family) and "BIOS Revision: 2.80" (its release);
+    # the agent reports "U30 v2.80", as HPE writes it.
+    hpe_flavor.firmware_minimums = {"bios": "U30 v2.90"}
     hpe_flavor.save()
     node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path)
-    assert_held_with(
-        node,
-        [
-            (
-                "version_not_understood",
-                "bios",
-                "U30 v2.72 or newer",
-                "version 'U30' not understood: no version number in it",
-            )
-        ],
-    )
+    assert_held_with(node, [("firmware_needs_update", "bios", "U30 v2.90 or newer", "U30 v2.80")])
+
+    hpe_flavor.firmware_minimums = {"bios": "U30 v2.72"}
+    hpe_flavor.save()
+    Node.objects.filter(pk=node.pk).delete()
+    node = register(hpe_dl380(), HPE_UUID, hpe_flavor, tmp_path)
+    assert node.status == NodeStatus.REGISTERED
+    assert node.conformance_verdicts.get().passed
 
 
 def test_an_old_ilo_and_two_rules_at_once(hpe_flavor, hpe_plan, tmp_path):
