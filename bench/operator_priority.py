@@ -24,9 +24,8 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from support import on_postgres, scratch_postgres  # noqa: E402
+from support import (  # noqa: E402
+    BMC_PASSWORD,
+    BMC_USER,
+    power_bench_environment,
+    virtual_bmcs_started,
+)
 
-USER, PASSWORD = "admin", "Bench-Bmc-Pw-1"
+USER, PASSWORD = BMC_USER, BMC_PASSWORD
+
 TARGET_EXTRA_SECONDS = 2.0
 STARTED_SHARE = 0.1  # the operator acts once the sync has refreshed this share of nodes
 PROCFILE_VARIABLE = re.compile(r"\$\{(\w+):-([^}]*)\}")
@@ -53,35 +58,16 @@ def main() -> None:
         " `worker` alone shows the wait without the operator's own worker)",
     )
     args = parser.parse_args()
-    with ExitStack() as stack:
-        var = stack.enter_context(tempfile.TemporaryDirectory(prefix="bearman-priority-"))
-        env = {
-            "DJANGO_SETTINGS_MODULE": "bearman.settings",
-            "BEARMAN_VAR_DIR": var,
-            "BEARMAN_POWER_SYNC_SECONDS": "0",  # no beat here: the bench starts each sync
-        }
-        if on_postgres():
-            env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_priority"))
-        os.environ.update(env)
-        sys.exit(run(args, Path(var)))
+    # The database is bearman_bench_priority on PostgreSQL.
+    with power_bench_environment("priority") as var:
+        sys.exit(run(args, var))
 
 
 def run(args, var: Path) -> int:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    ports, bmcs = virtual_bmcs_started(args.count, args.base_port)
     from lab import virtual_bmc
     from lab.virtual_bmcs import virtual_bmc_nodes_register
-    from tests.bearman.power.helpers import free_port_range
 
-    call_command("migrate", verbosity=0)
-    base_port = args.base_port or free_port_range(args.count)
-    ports = list(range(base_port, base_port + args.count))
-    bmcs = virtual_bmc.start(
-        count=args.count, base_port=base_port, username=USER, password=PASSWORD
-    )
     try:
         nodes = virtual_bmc_nodes_register(
             address="127.0.0.1", ports=ports, username=USER, password=PASSWORD, actor="bench"

@@ -31,7 +31,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -42,9 +41,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from support import on_postgres, scratch_postgres  # noqa: E402
+from support import (  # noqa: E402
+    BMC_PASSWORD,
+    BMC_USER,
+    power_bench_environment,
+    virtual_bmcs_started,
+)
 
-USER, PASSWORD = "admin", "Bench-Bmc-Pw-1"
+USER, PASSWORD = BMC_USER, BMC_PASSWORD
+
 IPMITOOL = shutil.which("ipmitool") or "/usr/bin/ipmitool"
 TARGET_SECONDS, TARGET_RATIO = 10.0, 3.0
 ANSWER = re.compile(r"Chassis Power is (on|off)")
@@ -77,34 +82,15 @@ def main() -> None:
         parser.error("--zones: between 1 and 8 zones")
     if not os.access(IPMITOOL, os.X_OK):
         raise SystemExit("ipmitool is missing: apt-get install ipmitool")
-    with ExitStack() as stack:
-        var = stack.enter_context(tempfile.TemporaryDirectory(prefix="bearman-power-"))
-        env = {
-            "DJANGO_SETTINGS_MODULE": "bearman.settings",
-            "BEARMAN_VAR_DIR": var,
-            "BEARMAN_POWER_SYNC_SECONDS": "0",  # no beat here: the bench triggers the sync
-        }
-        if on_postgres():
-            env["DATABASE_URL"] = stack.enter_context(scratch_postgres("bearman_bench_power"))
-        os.environ.update(env)
-        sys.exit(run(args, Path(var)))
+    # The database is bearman_bench_power on PostgreSQL.
+    with power_bench_environment("power") as var:
+        sys.exit(run(args, var))
 
 
 def run(args, var: Path) -> int:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    ports, bmcs = virtual_bmcs_started(args.count, args.base_port)
     from lab import virtual_bmc
-    from tests.bearman.power.helpers import free_port_range
 
-    call_command("migrate", verbosity=0)
-    base_port = args.base_port or free_port_range(args.count)
-    ports = list(range(base_port, base_port + args.count))
-    bmcs = virtual_bmc.start(
-        count=args.count, base_port=base_port, username=USER, password=PASSWORD
-    )
     try:
         expected = power_half_on(ports)
         register(ports)

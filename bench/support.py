@@ -1,7 +1,11 @@
 """Helpers the benchmarks share: a throwaway PostgreSQL database, ports, readiness."""
 
 import os
-from contextlib import contextmanager
+import tempfile
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+BMC_USER, BMC_PASSWORD = "admin", "Bench-Bmc-Pw-1"
 
 
 def _admin(base: str):
@@ -37,6 +41,42 @@ def scratch_postgres(name: str):
 
 def on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+@contextmanager
+def power_bench_environment(name: str):
+    """A throwaway var folder (and database, on PostgreSQL) in os.environ for a bench that
+    starts Bearman's workers itself; yields the folder."""
+    with ExitStack() as stack:
+        var = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bearman-{name}-"))
+        env = {
+            "DJANGO_SETTINGS_MODULE": "bearman.settings",
+            "BEARMAN_VAR_DIR": var,
+            "BEARMAN_POWER_SYNC_SECONDS": "0",  # no beat here: the bench starts each sync
+        }
+        if on_postgres():
+            env["DATABASE_URL"] = stack.enter_context(scratch_postgres(f"bearman_bench_{name}"))
+        os.environ.update(env)
+        yield Path(var)
+
+
+def virtual_bmcs_started(count: int, base_port: int | None):
+    """Django set up on a migrated database and `count` virtual BMCs listening (BMC_USER,
+    BMC_PASSWORD): their ports and their process, for lab.virtual_bmc.stop()."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from lab import virtual_bmc
+    from tests.bearman.power.helpers import free_port_range
+
+    call_command("migrate", verbosity=0)
+    base_port = base_port or free_port_range(count)
+    bmcs = virtual_bmc.start(
+        count=count, base_port=base_port, username=BMC_USER, password=BMC_PASSWORD
+    )
+    return list(range(base_port, base_port + count)), bmcs
 
 
 def free_port() -> int:
