@@ -179,16 +179,7 @@ def timeline_powered_on(*, node_id: int, uuid: str, detail: str, at: datetime.da
     fetches its script before the worker has recorded that the BMC said yes.
     """
     pending = Baremetal.objects.filter(node_id=node_id, status=DeployStatus.DEPLOY_START)
-    baremetal_id = pending.values_list("pk", flat=True).first()
-    if baremetal_id is not None:
-        boot_step_record(
-            uuid=uuid,
-            flow=BootFlow.DEPLOYMENT,
-            step=Step.POWERED_ON,
-            baremetal_id=baremetal_id,
-            detail=detail,
-            at=at,
-        )
+    _pending_deployment_step_record(pending, uuid=uuid, step=Step.POWERED_ON, detail=detail, at=at)
 
 
 def timeline_ipxe_fetched(*, uuid: str, script: str) -> None:
@@ -198,14 +189,24 @@ def timeline_ipxe_fetched(*, uuid: str, script: str) -> None:
         registration_step_record(uuid=uuid, step=Step.IPXE_FETCHED)
         return
     pending = Baremetal.objects.filter(node__uuid=uuid, status=DeployStatus.DEPLOY_START)
+    _pending_deployment_step_record(
+        pending, uuid=uuid, step=Step.IPXE_FETCHED, detail=f"{script} script"
+    )
+
+
+def _pending_deployment_step_record(
+    pending, *, uuid: str, step: BootStepName, detail: str, at: datetime.datetime | None = None
+) -> None:
+    """Record `step` for the node's deployment waiting to boot, when it has one."""
     baremetal_id = pending.values_list("pk", flat=True).first()
     if baremetal_id is not None:
         boot_step_record(
             uuid=uuid,
             flow=BootFlow.DEPLOYMENT,
-            step=Step.IPXE_FETCHED,
+            step=step,
             baremetal_id=baremetal_id,
-            detail=f"{script} script",
+            detail=detail,
+            at=at,
         )
 
 
