@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bearman.models import Baremetal, EventKind, Node
+from bearman.models import Baremetal, EventKind, Node, PowerAction, PowerOperation
 from bearman.services import baremetal_create, node_delete
 from bearman.services.addresses import bmc_address_leases
 from bearman.services.agent_deploy import (
@@ -32,6 +32,8 @@ from bearman.services.boot_scripts import BootEndpoints, node_ipxe_script
 from bearman.services.deadlines import baremetals_flag_stuck
 from bearman.services.power.bmc_check import nodes_mark_bmc_answered
 from bearman.states import DeployStatus, NodeStatus
+from bearman.tasks.notify import operations_deadlines
+from bearman.tasks.power import power_operation
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
 from ipman.models import Allocation
 from ipman.services import pool_create
@@ -374,3 +376,143 @@ def grpc_render(django_db_blocker, tmp_path, settings):
             yield agent_pb2_grpc.AgentServiceStub(channel)
     finally:
         stop_server(process)
+
+
+# The paths left: node admission (admin actions, API, CLI), Baremetals added and removed in
+# the admin, the admin's bulk deploy, the CLI's redeploy and profile change, a failure
+# reported over real gRPC, and the worker's tasks themselves (a BMC check, the deadlines).
+
+
+def admin_action(admin_client, action: str, *nodes: Node) -> str:
+    changelist = reverse("admin:bearman_node_changelist")
+    form = {"action": action, "_selected_action": [node.pk for node in nodes]}
+    return admin_client.post(changelist, form, follow=True).content.decode()
+
+
+def rendered_node(**fields) -> Node:
+    node = NodeFactory(**fields)
+    ipxe_render_nodes(uuids=[node.uuid])
+    return node
+
+
+def test_admin_accept_and_arm_actions_rewrite_the_script(admin_client):
+    waiting = rendered_node(status=NodeStatus.DISCOVERED, bmc_address=None)
+    assert "1 node(s) accepted" in admin_action(admin_client, "accept_discovered", waiting)
+    assert "bearman.mode=register" in assert_consistent(waiting)
+    assert new_event_of(waiting, set(), EventKind.NODE_STATUS).startswith("Accepted")
+
+    ready = rendered_node(status=NodeStatus.READY)
+    assert "bearman.mode" not in assert_consistent(ready)
+    assert "1 node(s) armed" in admin_action(admin_client, "arm_reregistration", ready)
+    assert "bearman.mode=register" in assert_consistent(ready)
+    new_event_of(ready, set(), EventKind.REREGISTRATION_ARMED)
+
+
+def test_admin_baremetal_added_and_deleted_rewrites_the_script(admin_client):
+    node, profile = rendered_node(status=NodeStatus.READY), ProfileFactory()
+    seen: set[int] = set()
+    form = {"node": node.pk, "profile": profile.pk, "hostname": "adm01.example.test", "vlan": ""}
+    assert admin_client.post(reverse("admin:bearman_baremetal_add"), form).status_code == 302
+    assert "adm01.example.test" in assert_consistent(node)
+    assert "created" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+    url = reverse("admin:bearman_baremetal_delete", args=[Baremetal.objects.get().pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert "adm01" not in assert_consistent(node)
+    assert "removed" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+
+
+def test_admin_bulk_deploy_rewrites_the_script(admin_client):
+    node = rendered_node(status=NodeStatus.READY, flavor=FlavorFactory(), bmc_driver="fake")
+    assert "1 deployment(s) started" in admin_action(admin_client, "deploy_default_profile", node)
+    assert "bearman.mode=deploy" in assert_consistent(node)
+    new_event_of(node, set(), EventKind.DEPLOYMENT)
+
+
+def test_api_accept_and_rearm_rewrite_the_script(api):
+    waiting = rendered_node(status=NodeStatus.DISCOVERED, bmc_address=None)
+    assert api.post(f"/api/v1/nodes/{waiting.uuid}/accept/").status_code == 200
+    assert "bearman.mode=register" in assert_consistent(waiting)
+    new_event_of(waiting, set(), EventKind.NODE_STATUS)
+
+    ready = rendered_node(status=NodeStatus.READY)
+    assert api.post(f"/api/v1/nodes/{ready.uuid}/rearm/").status_code == 200
+    assert "bearman.mode=register" in assert_consistent(ready)
+    new_event_of(ready, set(), EventKind.REREGISTRATION_ARMED)
+
+
+def test_cli_accept_rearm_and_redeploy_rewrite_the_script(cli):  # noqa: F811
+    node = rendered_node(status=NodeStatus.DISCOVERED, bmc_address=None)
+    seen: set[int] = set()
+    result = cli.run("node", "accept", node.uuid)
+    assert result.returncode == 0, result.stderr
+    assert "bearman.mode=register" in assert_consistent(node)
+    new_event_of(node, seen, EventKind.NODE_STATUS)
+
+    ready = rendered_node(status=NodeStatus.READY)
+    result = cli.run("node", "rearm", ready.uuid)
+    assert result.returncode == 0, result.stderr
+    assert "bearman.mode=register" in assert_consistent(ready)
+    new_event_of(ready, set(), EventKind.REREGISTRATION_ARMED)
+
+    installed = deployed("cli02.example.test")
+    claim = baremetal_profile_claim(uuid=installed.node.uuid, endpoints=BootEndpoints.configured())
+    baremetal_report_installed(uuid=installed.node.uuid, token=claim.agent_token)
+    seen = set(node_events(installed.node))
+    assert "bearman.mode" not in assert_consistent(installed.node)
+    result = cli.run("baremetal", "redeploy", installed.node.uuid)
+    assert result.returncode == 0, result.stderr
+    assert "bearman.mode=deploy" in assert_consistent(installed.node)
+    new_event_of(installed.node, seen, EventKind.DEPLOYMENT)
+
+
+def test_cli_profile_change_rewrites_every_script_using_it(cli):  # noqa: F811
+    baremetal = deployed(boot_method="ipxe", append="console=ttyS0")
+    result = cli.run("profile", "set", baremetal.profile.name, "--append", "console=ttyS3")
+    assert result.returncode == 0, result.stderr
+    assert "console=ttyS3" in assert_consistent(baremetal.node)
+
+
+def test_agent_failure_report_over_grpc_rewrites_the_script(grpc_render, settings):
+    agent = grpc_render
+    settings.BEARMAN_PUBLIC_URL = GRPC_PUBLIC_URL
+    baremetal = deployed("gf01")
+    node, seen = baremetal.node, set(node_events(baremetal.node))
+    claimed = agent.GetProfile(agent_pb2.GetProfileRequest(system_uuid=node.uuid), metadata=ENROLL)
+    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    agent.ReportFailed(
+        agent_pb2.ReportFailedRequest(system_uuid=node.uuid, message="no disk", phase="deploy"),
+        metadata=bearer(claimed.agent_token),
+    )
+    assert "no disk" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert Baremetal.objects.get().status == DeployStatus.UNRECOVERABLE_ERROR
+    assert_consistent(node)
+
+
+def test_worker_tasks_rewrite_the_script(settings):
+    # The BMC check, as the worker runs it: the fake driver's machine answers.
+    registered = rendered_node(status=NodeStatus.REGISTERED, bmc_driver="fake")
+    check = PowerOperation.objects.create(
+        node=registered, action=PowerAction.STATUS, requested_by="system"
+    )
+    power_operation(check.pk)
+    assert Node.objects.get(pk=registered.pk).status == NodeStatus.READY
+    assert "BMC" in new_event_of(registered, set(), EventKind.NODE_STATUS)
+    assert_consistent(registered)
+
+    # The deadlines: a deployment stuck past its deadline, a BMC that never answered.
+    stuck = deployed("stuck01")
+    seen = set(node_events(stuck.node))
+    silent = rendered_node(
+        status=NodeStatus.REGISTERED,
+        last_registered_at=timezone.now() - timedelta(days=1),
+    )
+    Baremetal.objects.filter(pk=stuck.pk).update(
+        deploy_started_at=timezone.now() - timedelta(days=1)
+    )
+    operations_deadlines()
+    assert "stuck" in new_event_of(stuck.node, seen, EventKind.DEPLOYMENT)
+    assert_consistent(stuck.node)
+    assert Node.objects.get(pk=silent.pk).status == NodeStatus.ERROR
+    assert "has not answered" in new_event_of(silent, set(), EventKind.NODE_STATUS)
+    assert_consistent(silent)
