@@ -29,7 +29,7 @@ from ipman.validators import clean_note, clean_owner
 from .allocations import ip_allocate_for
 from .claims import claim_address
 from .cursor import cursor_sequence
-from .free import pool_lock
+from .free import free_prune, pool_lock
 
 ALLOCATION, FREE = Allocation._meta.db_table, FreeAddress._meta.db_table
 POOLS_SERVING = f"""
@@ -131,13 +131,17 @@ def _claim_many(pool: Pool, owners: list[str], note: str) -> dict[str, tuple[str
                 return _claim_together(pool, owners, note)
         except _NotTogether:
             pass  # rolled back: the free rows it took are free again, and no longer locked
-    with transaction.atomic():
-        if on_postgresql:
-            # One by one, taking turns with the pool's other writers: a claim that finds
-            # nothing waits for the claims in flight (free_after_nothing), and this call
-            # holds no free row another one could be waiting for.
-            pool_lock(pool_id=pool.pk)
-        return {owner: claim_address(pool=pool, owner=owner, note=note) for owner in owners}
+    try:
+        with transaction.atomic():
+            if on_postgresql:
+                # One by one, taking turns with the pool's other writers: a claim that finds
+                # nothing waits for the claims in flight (free_after_nothing), and this call
+                # holds no free row another one could be waiting for.
+                pool_lock(pool_id=pool.pk)
+            return {owner: claim_address(pool=pool, owner=owner, note=note) for owner in owners}
+    except PoolExhausted:
+        free_prune(pool_id=pool.pk)  # the rows its claims found taken are back: drop them
+        raise
 
 
 class _NotTogether(Exception):

@@ -64,6 +64,18 @@ def free_after_nothing(*, pool_id: int) -> bool:
         return FreeAddress.objects.filter(pool=pool).exists()
 
 
+def free_prune(*, pool_id: int) -> None:
+    """Drop the free rows of addresses that are allocated after all.
+
+    The sweep lists positions whose claims were still in flight; a claim that finds such a
+    row taken drops it, but a batch that ends full rolls those drops back with the rest.
+    """
+    with transaction.atomic():
+        pool = pool_lock(pool_id=pool_id)
+        held = Allocation.objects.filter(pool=pool).values("address")
+        FreeAddress.objects.filter(pool=pool, address__in=held).delete()
+
+
 def free_sweep(*, pool: Pool, until: int) -> None:
     """Offer again the positions below `until` that a locked pool lost to rollbacks."""
     for start in range(pool.swept_through, until, CHUNK):

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ipman.errors import PoolExhausted, PoolNotFound
-from ipman.models import Allocation, PoolPurpose
+from ipman.models import Allocation, FreeAddress, PoolPurpose
 from ipman.services import (
     ip_allocate,
     ip_allocate_many,
@@ -81,6 +81,19 @@ def test_too_many_owners_for_the_pool_are_refused_and_leave_nothing_behind():
     # What was refused as a whole still fits owner by owner, lowest first.
     answers = ip_allocate_many(pool=pool, owners=[f"n/{n}" for n in range(4)])
     assert [a.address for a in answers] == ["10.20.0.3", "10.20.0.4", "10.20.0.5", "10.20.0.6"]
+
+
+def test_a_batch_refused_as_full_leaves_no_held_address_listed_as_free():
+    """The sweep lists positions whose claims were still in flight: once those are in, the
+    rows are stale. A refused batch drops them; its rollback must not bring them back."""
+    pool = PoolFactory(network="10.20.0.0/29", gateway="10.20.0.1")  # .2 to .6
+    ip_allocate_many(pool=pool, owners=[f"n/{n}" for n in range(5)])
+    stale = "10.20.0.4"
+    FreeAddress.objects.create(pool=pool, position=pool.space.position_of(stale), address=stale)
+    with pytest.raises(PoolExhausted):
+        ip_allocate_many(pool=pool, owners=["late/1", "late/2"])
+    assert not FreeAddress.objects.filter(pool=pool).exists()
+    assert held(pool)["n/2"] == stale and "late/1" not in held(pool)
 
 
 def test_a_bad_owner_is_refused_before_anything_is_allocated():
