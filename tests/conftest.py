@@ -7,6 +7,23 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # A run on the embedded default on purpose (SQLite and the file-system broker, what
 # `make run` uses): CI runs the suite so too, not only on PostgreSQL and Redis.
 EMBEDDED_RUN = os.environ.get("BEARMAN_TEST_EMBEDDED", "").lower() == "true"
+# .ci/run's second pass, on PostgreSQL and Redis after the embedded one, leaves out RUN_ONCE.
+SECOND_ENGINE_RUN = os.environ.get("BEARMAN_TEST_SECOND_ENGINE", "").lower() == "true"
+# Tests of what the database engine plays no part in (the agent, deployment files, BMC
+# drivers), and the slow boots of real iPXE and QEMU machines, whose engine-specific steps
+# other tests cover on both engines: once per CI run is enough.
+RUN_ONCE = (
+    "tests/agent/",
+    "tests/bearman/power/test_fake.py",
+    "tests/bearman/power/test_ipmi.py",
+    "tests/bearman/power/test_redfish.py",
+    "tests/deploy/test_compose.py",
+    "tests/deploy/test_dhcp_examples.py",
+    "tests/deploy/test_ipxe_binaries.py",
+    "tests/deploy/test_settings_documented.py",
+    "tests/lab/test_real_ipxe.py",
+    "tests/lab/test_vm_loop.py",
+)
 
 
 def pytest_configure(config):
@@ -21,6 +38,15 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "CI=true needs DATABASE_URL pointing at PostgreSQL (or BEARMAN_TEST_EMBEDDED=true)"
         )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not SECOND_ENGINE_RUN:
+        return
+    once = [item for item in items if item.nodeid.startswith(RUN_ONCE)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not item.nodeid.startswith(RUN_ONCE)]
 
 
 def require(condition: bool, message: str) -> None:
