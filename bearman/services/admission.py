@@ -58,3 +58,31 @@ def node_rearm(*, node: Node, actor: str) -> Node:
         # Its iPXE script boots the registration agent while armed.
         ipxe_render_on_commit(uuids=[node.uuid])
     return node
+
+
+def nodes_disarm_expired(*, now) -> int:
+    """Forget the armings past their time; returns how many.
+
+    While armed, a node's iPXE script boots the registration agent, and a rendered file
+    cannot expire by itself: without this, nginx kept serving that script after the window
+    closed, and the agent's registration was refused at every boot.
+    """
+    disarmed = 0
+    for node in Node.objects.filter(reregistration_armed_until__lte=now):
+        until = node.reregistration_armed_until
+        with transaction.atomic():
+            armed = Node.objects.filter(pk=node.pk, reregistration_armed_until=until)
+            if not armed.update(reregistration_armed_until=None):
+                continue  # used by a registration, or armed again, while we looked
+            node.reregistration_armed_until = None
+            event_record(
+                node=node,
+                kind=EventKind.REREGISTRATION_ARMED,
+                message=f"Re-registration arming expired at {until:%Y-%m-%d %H:%M:%S} UTC "
+                "without a registration",
+                actor="system",
+                data={"expired": until.isoformat()},
+            )
+            ipxe_render_on_commit(uuids=[node.uuid])
+        disarmed += 1
+    return disarmed

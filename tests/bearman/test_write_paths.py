@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from bearman.models import Baremetal, EventKind, Node, PowerAction, PowerOperation
 from bearman.services import baremetal_create, node_delete
 from bearman.services.addresses import bmc_address_leases
+from bearman.services.admission import node_rearm
 from bearman.services.agent_deploy import (
     baremetal_profile_claim,
     baremetal_report_failed,
@@ -516,3 +517,18 @@ def test_worker_tasks_rewrite_the_script(settings):
     assert Node.objects.get(pk=silent.pk).status == NodeStatus.ERROR
     assert "has not answered" in new_event_of(silent, set(), EventKind.NODE_STATUS)
     assert_consistent(silent)
+
+
+def test_an_arming_past_its_time_is_forgotten_by_the_deadline_check():
+    # A rendered file cannot expire by itself: the periodic check rewrites it.
+    node = rendered_node(status=NodeStatus.READY)
+    node_rearm(node=node, actor="alice")
+    seen = set(node_events(node))
+    assert "bearman.mode=register" in assert_consistent(node)
+    Node.objects.filter(pk=node.pk).update(
+        reregistration_armed_until=timezone.now() - timedelta(seconds=1)
+    )
+    operations_deadlines()
+    assert "bearman.mode" not in assert_consistent(node)
+    assert "expired" in new_event_of(node, seen, EventKind.REREGISTRATION_ARMED)
+    assert Node.objects.get(pk=node.pk).reregistration_armed_until is None
