@@ -8,7 +8,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bearman.models import Event, Node
+from bearman.services.notices import notices_flush
 from bearman_agent.wire.bearman.v1 import agent_pb2, agent_pb2_grpc
+from tests.bearman.operations.conftest import webhook  # noqa: F401 - the Slack stand-in
 
 from .conftest import ENROLL, register_request, start_server, stop_server
 
@@ -202,6 +204,38 @@ def test_nic_names_the_kernel_takes_are_stored(agent, ipmi_pool, name):
     request.facts.nics[0].name = name
     agent.Register(request, metadata=ENROLL, timeout=20)
     assert Node.objects.get().facts["nics"][0]["name"] == name
+
+
+# Finding 7 (Slack): a failure the agent reports reaches the notice webhook as text.
+
+HOSTILE_FAILURE = "disk full <!channel> see <http://evil.example|Click here> & <@U024BE7LH>"
+
+
+def test_a_reported_failure_reaches_slack_as_text_not_markup(
+    agent,
+    ipmi_pool,
+    webhook,  # noqa: F811 - the fixture imported above
+):
+    agent.Register(register_request(UUID, serial="SN<!here>"), metadata=ENROLL, timeout=20)
+    agent.ReportFailed(
+        agent_pb2.ReportFailedRequest(
+            system_uuid=UUID, message=HOSTILE_FAILURE, agent_address="10.10.0.50"
+        ),
+        metadata=ENROLL,
+        timeout=20,
+    )
+
+    assert notices_flush() == 1
+    (post,) = webhook.posts
+    text = post["text"]
+    assert (
+        "disk full &lt;!channel&gt; see &lt;http://evil.example|Click here&gt; &amp; "
+        "&lt;@U024BE7LH&gt;" in text
+    )
+    assert "serial SN&lt;!here&gt;" in text
+    assert "<!channel>" not in text and "<!here>" not in text and "<http://evil" not in text
+    assert "<@U024BE7LH>" not in text
+    assert "|admin>" in text  # Bearman's own link to the node stays a link
 
 
 # Finding 8: facts are bounded; past a bound nothing is written.
