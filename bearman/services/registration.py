@@ -28,13 +28,11 @@ from bearman.errors import (
 from bearman.facts import fact_macs
 from bearman.models import (
     Baremetal,
-    BmcDriver,
     BootFlow,
     BootStepName,
     EventKind,
     Node,
     NoticeKind,
-    PowerState,
 )
 from bearman.states import NODE_REGISTERING, NodeStatus, node_move_allowed
 from ipman.assignment import Assignment
@@ -71,18 +69,32 @@ LOCKED_COLUMNS = (
     "reregistration_armed_until",
 )
 # Insert the new nodes, lock every one (ON CONFLICT DO UPDATE locks the row it meets) and
-# read what the batch needs, in one statement. A new node's other columns are the model's
-# defaults, written out: a NOT NULL column added to Node without one fails here, loudly.
+# read what the batch needs, in one statement. The batch writes these columns of a new node;
+# every other one is the model's default, taken from the model as the ORM takes it (a column
+# added to Node is never forgotten here, as rack_position once was).
+UPSERT_GIVEN = (
+    "uuid",
+    "availability_zone",
+    "created_from",
+    "first_registered_at",
+    "last_registered_at",
+    "created_at",
+    "updated_at",
+    "status",
+)
+UPSERT_DEFAULTED = tuple(
+    field
+    for field in Node._meta.concrete_fields
+    if not field.primary_key
+    and field.column not in UPSERT_GIVEN
+    and field.get_default() is not None  # else NULL, or the database's own default
+)
 UPSERT = f"""
 INSERT INTO {Node._meta.db_table} (
-    uuid, availability_zone, created_from, first_registered_at, last_registered_at,
-    created_at, updated_at,
-    serial, vendor, product_name, bmc_driver, bmc_port, bmc_username, bmc_password_encrypted,
-    bmc_options, status, power_state, facts, mac_addresses, rack_position
+    {", ".join(UPSERT_GIVEN)}, {", ".join(field.column for field in UPSERT_DEFAULTED)}
 )
-SELECT uuid, zone, source, %(now)s, %(now)s, %(now)s, %(now)s, '', '', '',
-    '{BmcDriver.IPMI.value}', {Node._meta.get_field("bmc_port").default}, '', '', '{{}}',
-    %(status)s, '{PowerState.UNKNOWN.value}', '{{}}', '', ''
+SELECT uuid, zone, source, %(now)s, %(now)s, %(now)s, %(now)s, %(status)s,
+    {", ".join(f"%(default_{field.column})s" for field in UPSERT_DEFAULTED)}
 FROM unnest(%(uuids)s::varchar[], %(zones)s::varchar[], %(sources)s::inet[])
     AS new (uuid, zone, source)
 -- Writes nothing new into a known row (a refused one must stay as it was), but locks it.
@@ -396,6 +408,7 @@ def _nodes_locked(*, zones: dict[str, str], sources: dict[str, str], now) -> dic
                     "sources": [sources[u] or None for u in uuids],
                     "status": status.value,
                     "now": now,
+                    **_upsert_defaults(),
                 },
             )
             return {row[1]: _Locked(*row) for row in cursor.fetchall()}
@@ -415,6 +428,14 @@ def _nodes_locked(*, zones: dict[str, str], sources: dict[str, str], now) -> dic
     )
     rows = Node.objects.filter(uuid__in=uuids).order_by("uuid").values_list(*LOCKED_COLUMNS)
     return {row[1]: _Locked(*row) for row in rows}
+
+
+def _upsert_defaults() -> dict:
+    """The model's default of each column UPSERT does not write itself, ready to send."""
+    return {
+        f"default_{field.column}": field.get_db_prep_save(field.get_default(), connection)
+        for field in UPSERT_DEFAULTED
+    }
 
 
 def _recovered(node: _Locked, verdict: Verdict) -> _Locked:
