@@ -10,6 +10,8 @@ from bearman.models import (
 )
 from bearman.models.conformance import WAIVER_REASON_MAX
 
+from .validation import JsonTypesMixin
+
 
 class ConformanceWaiverSerializer(serializers.ModelSerializer):
     class Meta:
@@ -48,7 +50,7 @@ class NodeConformanceSerializer(serializers.Serializer):
     waivers = ConformanceWaiverSerializer(many=True)
 
 
-class WaiverRequestSerializer(serializers.Serializer):
+class WaiverRequestSerializer(JsonTypesMixin, serializers.Serializer):
     """Accept one difference of the node's latest verdict, and say why."""
 
     kind = serializers.ChoiceField(choices=DifferenceKind.choices)

@@ -137,6 +137,17 @@ def test_the_api_shows_the_verdict_and_takes_waivers_and_rechecks(held, client_f
     assert operator.get(url).json()["status"] == "registered"
 
 
+@pytest.mark.parametrize("change", [{"reason": 7}, {"reason": 1.5}, {"component": 12}])
+def test_a_waiver_of_the_wrong_json_type_is_refused(held, client_for, change):
+    operator = client_for([*ALL_PERMISSIONS, "bearman.add_conformancewaiver"])
+    body = {"kind": "memory", "component": "memory", "reason": "DIMMs on order", **change}
+    response = operator.post(f"/api/v1/nodes/{held.uuid}/conformance/waivers/", body)
+    assert response.status_code == 400, response.content
+    (field,) = change
+    assert error_of(response)["fields"][field] == ["Expected a string."]
+    assert not ConformanceWaiver.objects.exists()
+
+
 def test_the_api_asks_for_the_permissions(held, client_for, anonymous):
     url = f"/api/v1/nodes/{held.uuid}/conformance/"
     reader = client_for([*READ_ONLY, "bearman.view_conformanceverdict"])
