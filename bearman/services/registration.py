@@ -41,6 +41,7 @@ from .addresses import availability_zones_for, bmc_address_leases
 from .boot_files import ipxe_render_on_commit
 from .conformance import nodes_conformance_check
 from .events import EventRecord, event_record, events_record_many
+from .inserts import default_placeholders, defaulted_fields, defaults_prepared
 from .notices import notice_raise
 from .power.bmc_check import bmc_checks_request
 from .timeline import StepRecord, boot_steps_record, registration_step_record
@@ -82,19 +83,13 @@ UPSERT_GIVEN = (
     "updated_at",
     "status",
 )
-UPSERT_DEFAULTED = tuple(
-    field
-    for field in Node._meta.concrete_fields
-    if not field.primary_key
-    and field.column not in UPSERT_GIVEN
-    and field.get_default() is not None  # else NULL, or the database's own default
-)
+UPSERT_DEFAULTED = defaulted_fields(Node, given=UPSERT_GIVEN)
 UPSERT = f"""
 INSERT INTO {Node._meta.db_table} (
     {", ".join(UPSERT_GIVEN)}, {", ".join(field.column for field in UPSERT_DEFAULTED)}
 )
 SELECT uuid, zone, source, %(now)s, %(now)s, %(now)s, %(now)s, %(status)s,
-    {", ".join(f"%(default_{field.column})s" for field in UPSERT_DEFAULTED)}
+    {default_placeholders(UPSERT_DEFAULTED)}
 FROM unnest(%(uuids)s::varchar[], %(zones)s::varchar[], %(sources)s::inet[])
     AS new (uuid, zone, source)
 -- Writes nothing new into a known row (a refused one must stay as it was), but locks it.
@@ -408,7 +403,7 @@ def _nodes_locked(*, zones: dict[str, str], sources: dict[str, str], now) -> dic
                     "sources": [sources[u] or None for u in uuids],
                     "status": status.value,
                     "now": now,
-                    **_upsert_defaults(),
+                    **defaults_prepared(UPSERT_DEFAULTED, connection),
                 },
             )
             return {row[1]: _Locked(*row) for row in cursor.fetchall()}
@@ -428,14 +423,6 @@ def _nodes_locked(*, zones: dict[str, str], sources: dict[str, str], now) -> dic
     )
     rows = Node.objects.filter(uuid__in=uuids).order_by("uuid").values_list(*LOCKED_COLUMNS)
     return {row[1]: _Locked(*row) for row in rows}
-
-
-def _upsert_defaults() -> dict:
-    """The model's default of each column UPSERT does not write itself, ready to send."""
-    return {
-        f"default_{field.column}": field.get_db_prep_save(field.get_default(), connection)
-        for field in UPSERT_DEFAULTED
-    }
 
 
 def _recovered(node: _Locked, verdict: Verdict) -> _Locked:

@@ -10,18 +10,22 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bearman.errors import PowerNotConfigured, PowerOperationInFlight
-from bearman.models import IN_FLIGHT, Node, OperationState, PowerAction, PowerBulk, PowerOperation
+from bearman.models import IN_FLIGHT, Node, PowerAction, PowerBulk, PowerOperation
 
+from ..inserts import default_placeholders, defaulted_fields, defaults_prepared
 from ..queueing import Lane, TaskName, task_queue
 
 # Many nodes' operations in one statement; ON CONFLICT DO NOTHING leaves out a node with
-# one in flight (the partial unique index), whether it was there before or races us.
+# one in flight (the partial unique index), whether it was there before or races us. The
+# other columns are the model's defaults (PENDING, no attempts yet).
 # The SQLite branch below is the ORM version of the same; CI runs both.
+REQUEST_GIVEN = ("node_id", "action", "requested_by", "queued_at")
+REQUEST_DEFAULTED = defaulted_fields(PowerOperation, given=REQUEST_GIVEN)
 REQUEST_MANY = f"""
 INSERT INTO {PowerOperation._meta.db_table}
-    (node_id, action, requested_by, state, result, error, attempts, queued_at)
-SELECT node_id, %s, %s, '{OperationState.PENDING.value}', '', '', 0, %s
-FROM unnest(%s::bigint[]) AS node_id
+    ({", ".join(REQUEST_GIVEN)}, {", ".join(field.column for field in REQUEST_DEFAULTED)})
+SELECT node_id, %(action)s, %(actor)s, %(now)s, {default_placeholders(REQUEST_DEFAULTED)}
+FROM unnest(%(node_ids)s::bigint[]) AS node_id
 ON CONFLICT DO NOTHING
 RETURNING id, node_id
 """
@@ -70,7 +74,16 @@ def power_actions_request_many(
     action, now = PowerAction(action), timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(REQUEST_MANY, [action.value, actor, now, sorted(node_ids)])
+            cursor.execute(
+                REQUEST_MANY,
+                {
+                    "action": action.value,
+                    "actor": actor,
+                    "now": now,
+                    "node_ids": sorted(node_ids),
+                    **defaults_prepared(REQUEST_DEFAULTED, connection),
+                },
+            )
             created = cursor.fetchall()
     else:  # SQLite: one writer at a time, so nothing can start in flight meanwhile
         busy = PowerOperation.objects.filter(node_id__in=node_ids, state__in=IN_FLIGHT)

@@ -16,7 +16,7 @@ from bearman.models import (
     PowerOperation,
 )
 from bearman.services import node_set_bmc_password
-from bearman.services.power.request import power_action_request
+from bearman.services.power.request import power_action_request, power_actions_request_many
 from bearman.services.power.run import (
     PowerOperationRequeued,
     power_operation_run,
@@ -183,3 +183,15 @@ def test_the_fake_driver_keeps_its_machine_in_the_database():
     assert run(node, "on").result == "power is on"
     fake = FakeBmc.objects.get(address="10.9.9.9")
     assert (fake.power, fake.boot_device) == ("on", "")
+
+
+def test_many_requests_are_recorded_as_one_is_and_skip_a_node_with_one_in_flight():
+    # One statement on PostgreSQL, the ORM on SQLite: the same rows either way.
+    idle, busy = NodeFactory(), NodeFactory()
+    by_hand = power_action_request(node=busy, action="status", actor="alice")
+    ids = power_actions_request_many(node_ids=[idle.pk, busy.pk], action="status", actor="system")
+    (made,) = PowerOperation.objects.filter(pk__in=ids)
+    assert made.node_id == idle.pk and made.requested_by == "system"
+    same = ["action", "state", "result", "error", "attempts", "started_at", "finished_at"]
+    assert [getattr(made, f) for f in same] == [getattr(by_hand, f) for f in same]
+    assert PowerOperation.objects.filter(node=busy).count() == 1
