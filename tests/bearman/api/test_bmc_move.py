@@ -12,15 +12,20 @@ import http.server
 import json
 import ssl
 import threading
+import time
 
 import pytest
 
 from bearman.crypto import decrypt_secret
-from bearman.models import Event, EventKind
+from bearman.models import Event, EventKind, PowerOperation
+from bearman.models.power import IN_FLIGHT
 from bearman.services import node_set_bmc_password
+from bearman.services.power.bmc_check import SYSTEM
+from bearman.services.power.request import power_actions_request_many
 from bearman.services.power.sync import power_sync_nodes
 from tests.bearman.api.conftest import BMC_PASSWORD, error_of
 from tests.bearman.power.helpers import _self_signed
+from tests.bearman.power.worker import celery_worker, shared_broker
 from tests.factories import NodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +175,31 @@ def test_a_permitted_move_with_a_new_password_sends_that_one(operator, node, bmc
     assert response.status_code == 200, response.json()
     power_sync_nodes(node_ids=[node.pk])
     assert credentials and set(credentials) == {f"admin:{NEW_PASSWORD}"}
+
+
+def ask_power_state(node, log) -> None:
+    """Bearman's own check of the node's power state, until the running worker is done."""
+    asked = power_actions_request_many(node_ids=[node.pk], action="status", actor=SYSTEM)
+    deadline = time.monotonic() + 60
+    while PowerOperation.objects.filter(pk__in=asked, state__in=IN_FLIGHT).exists():
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_never_takes_the_stored_password_to_a_bmc_moved_by_the_api(
+    client_for, operator, node, bmc, tmp_path
+):
+    port, credentials = bmc
+    log = tmp_path / "worker.log"
+    with shared_broker(tmp_path) as env, celery_worker(env, log=log):
+        refused = client_for(CHANGE_ONLY).patch(f"/api/v1/nodes/{node.uuid}/", moved_to(port))
+        assert refused.status_code == 403
+        ask_power_state(node, log)
+        assert credentials == []  # the worker asked the node's own BMC, not this one
+
+        moved = operator.patch(f"/api/v1/nodes/{node.uuid}/", moved_to(port))
+        assert moved.status_code == 200, moved.json()
+        ask_power_state(node, log)
+    assert credentials, "the worker should have asked the new BMC"
+    assert set(credentials) == {"admin:"}  # the user name only: the password was forgotten
