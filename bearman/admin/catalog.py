@@ -4,7 +4,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from bearman.models import BootArtifact, Flavor, Profile
-from bearman.services import artifact_delete, artifact_store, profile_save
+from bearman.services import (
+    artifact_delete,
+    artifact_store,
+    flavor_delete,
+    flavor_save,
+    profile_save,
+)
 
 from .display import ConsoleStyle, ago, clipped
 from .forms import BootArtifactAdminForm, ProfileAdminForm
@@ -43,6 +49,16 @@ class FlavorAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        flavor_save(flavor=obj)
+
+    def delete_model(self, request, obj):
+        flavor_delete(flavor=obj)
+
+    def delete_queryset(self, request, queryset):
+        for flavor in queryset:
+            flavor_delete(flavor=flavor)
 
 
 @admin.register(Profile)
