@@ -17,6 +17,8 @@ ALL_PERMISSIONS = [
         ("bearman", "event"),
         ("bearman", "poweroperation"),
         ("bearman", "cablinglink"),
+        ("bearman", "conformanceverdict"),
+        ("bearman", "conformancewaiver"),
         ("ipman", "pool"),
         ("ipman", "allocation"),
     ]
