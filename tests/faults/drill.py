@@ -80,7 +80,12 @@ def settle(
         fault_end=course.fault_end,
     )
     row.bound = bound
-    if course.service_back is not None and not row.lost:
+    # Recovered by itself: every process the suite started still runs (gunicorn and Celery
+    # replace their own workers; nobody here starts a dead one again before the next fault).
+    dead = sorted(name for name, process in stack.processes.items() if not process.alive)
+    if dead:
+        row.problems += (f"dead after the fault: {', '.join(dead)}",)
+    if course.service_back is not None and not row.lost and not dead:
         back = max(course.service_back, work_done)
         if back <= course.fault_end + bound:
             row.recovery = max(0.0, back - course.fault_end)

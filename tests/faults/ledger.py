@@ -111,6 +111,8 @@ def account(
         row.problems += (f"unclear answers: {unclear[:4]}",)
     done = [fault_end]
     done.append(_power(row, [a for a in accepted if a.kind == "power"], postgres, work_until))
+    unanswered = [a for a in answers if a.outcome == "unclear" and a.kind == "power" and a.node]
+    done.append(_unanswered_power(row, unanswered, postgres, work_until))
     done.append(_registrations(row, [a for a in accepted if a.kind == "register"], postgres))
     row.completed += sum(a.kind == "api" for a in accepted)
     if webhook is not None:
@@ -135,6 +137,45 @@ def _power(row: Row, accepted: list[Answer], postgres: Postgres, until: float) -
             row.duplicated += 1
             row.problems += (f"power operation #{op_id} ran {attempts} times, {events} events",)
         last = max(last, float(finished or 0))
+    return last
+
+
+def _unanswered_power(
+    row: Row, unanswered: list[Answer], postgres: Postgres, until: float
+) -> float:
+    """A power request left without an answer (its web worker died) may have been taken:
+    then its operation must end as an accepted one's does, once (its node is asked nothing
+    else: load.Clients.power)."""
+    if not unanswered:
+        return 0.0
+    rows = query(
+        postgres,
+        """
+        SELECT n.uuid, o.id FROM bearman_poweroperation o
+        JOIN bearman_node n ON n.id = o.node_id WHERE n.uuid = ANY(%s)
+        """,
+        ([a.node for a in unanswered],),
+    )
+    taken: dict[str, list[int]] = {}
+    for uuid, op_id in rows:
+        taken.setdefault(str(uuid), []).append(op_id)
+    found = wait_for_operations(postgres, [i for ids in taken.values() for i in ids], until)
+    last = 0.0
+    for answer in unanswered:
+        ids = taken.get(answer.node, [])
+        if not ids:
+            row.problems += (f"unanswered power request on {answer.node}: not taken",)
+            continue
+        for op_id in ids:
+            state, error, _, finished, _ = found.get(op_id, ("missing", "", 0, None, 0))
+            row.problems += (
+                f"unanswered power request on {answer.node}: taken, operation #{op_id} {state}",
+            )
+            if state not in TERMINAL or NOBODY_TOOK_IT in (error or ""):
+                row.lost += 1
+            last = max(last, float(finished or 0))
+        if len(ids) > 1 or any(found.get(i, (0, 0, 0, 0, 0))[4] > 1 for i in ids):
+            row.duplicated += 1
     return last
 
 

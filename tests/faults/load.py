@@ -32,6 +32,7 @@ class Answer:
     outcome: str  # "accepted", "clear", "unclear"
     ref: str = ""  # the power operation's id, the node's UUID, the notice's message
     detail: str = ""
+    node: str = ""  # a power request's node: what an unanswered one may have done is there
 
 
 def http_outcome(response: requests.Response) -> tuple[str, str]:
@@ -79,7 +80,9 @@ class Clients:
         except IndexError:
             raise RuntimeError("the suite ran out of fresh fake nodes") from None
         answer = self.power_node(node, action)
-        if answer.outcome != "accepted":  # nothing asked of it: another request may use it
+        # Refused clearly, nothing was asked of it: another request may use it. A request
+        # left unanswered may have been taken (the ledger looks), so the node is not reused.
+        if answer.outcome == "clear":
             self.fresh_nodes.appendleft(node)
         return answer
 
@@ -87,7 +90,7 @@ class Clients:
         """Ask for power on `node`; the Answer's ref is the operation's id."""
         path = f"/api/v1/nodes/{node}/power/"
         answer, body = self._http("power", "POST", path, json={"action": action})
-        answer.ref = str(body.get("id", ""))
+        answer.ref, answer.node = str(body.get("id", "")), node
         return answer
 
     def api(self) -> Answer:

@@ -40,10 +40,11 @@ def clients(bearman, fresh_nodes):
 
 
 def test_a_web_worker_killed(bearman, clients, fault_row):
-    web, killed = bearman.processes["web"], []
+    web, killed, killed_at = bearman.processes["web"], [], []
 
     def inject() -> float:
         killed.append(web.children()[0])
+        killed_at.append(time.time())
         os.kill(killed[0], signal.SIGKILL)
         return time.time()
 
@@ -56,6 +57,14 @@ def test_a_web_worker_killed(bearman, clients, fault_row):
     )
     settle(fault_row, bearman, course, bound=20)
     fault_row.note = "SIGKILL 1 of 2 gunicorn workers; unclear: its request in flight"
+    # Nothing answers for a process killed outright (gunicorn's graceful stop is for
+    # SIGTERM): the request it was serving ends without an answer. That one alone: the
+    # client's connection was open when the worker died, and if it was a power request
+    # the ledger followed what it did (unanswered_power: ended once, or never taken).
+    unanswered = [answer for answer in course.answers if answer.outcome == "unclear"]
+    assert all(a.started <= killed_at[0] <= a.ended for a in unanswered), [
+        (a.kind, a.started - killed_at[0], a.ended - killed_at[0], a.detail) for a in unanswered
+    ]
     check(fault_row, unclear_at_most=1)
 
 
