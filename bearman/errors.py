@@ -26,7 +26,7 @@ class NodeNotFound(BearmanError):
 
 
 class BaremetalNotPending(BearmanError):
-    """The node has no deployment in the status the call needs."""
+    """The node has no Baremetal in the status the call needs."""
 
 
 class AgentTokenMissing(BearmanError):
@@ -34,11 +34,11 @@ class AgentTokenMissing(BearmanError):
 
 
 class AgentTokenForbidden(BearmanError):
-    """The token is valid, but for another node or deployment."""
+    """The token is valid, but for another node or Baremetal."""
 
 
 class ProfileInUse(BearmanError):
-    """A profile cannot be removed while deployments use it."""
+    """A profile cannot be removed while Baremetals use it."""
 
 
 class PowerOperationInFlight(BearmanError):
@@ -66,7 +66,7 @@ class NodeAwaitingAcceptance(BearmanError):
 
 
 class BaremetalClaimed(BearmanError):
-    """Another caller already claimed this deployment with GetProfile."""
+    """Another caller already claimed this Baremetal with GetProfile."""
 
 
 class ProfileAppendInvalid(BearmanError):

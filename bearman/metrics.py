@@ -47,7 +47,7 @@ IPXE_REQUESTS = Counter(
 )
 BOOT_PHASE_SECONDS = Histogram(
     "bearman_boot_phase_seconds",
-    "Time each deployment spent per phase: deploy start (the node's iPXE script changes) "
+    "Time each Baremetal spent per phase: deploy start (the node's iPXE script changes) "
     "→ GetProfile → GetDetail → ReportInstalled",
     ["phase"],
     buckets=(5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200),
@@ -62,7 +62,7 @@ BOOT_STEP_SECONDS = Histogram(
 
 
 class InventoryCollector:
-    """Nodes, deployments and pool usage, counted in the database when scraped."""
+    """Nodes, Baremetals and pool usage, counted in the database when scraped."""
 
     def collect(self):
         nodes = GaugeMetricFamily(
@@ -71,12 +71,12 @@ class InventoryCollector:
         for row in Node.objects.values("status", "availability_zone").annotate(n=Count("id")):
             nodes.add_metric([row["status"], row["availability_zone"]], row["n"])
         yield nodes
-        deployments = GaugeMetricFamily(
-            "bearman_deployments", "Deployments by status", labels=["status"]
+        baremetals = GaugeMetricFamily(
+            "bearman_baremetals", "Baremetals by status", labels=["status"]
         )
         for row in Baremetal.objects.values("status").annotate(n=Count("id")):
-            deployments.add_metric([row["status"]], row["n"])
-        yield deployments
+            baremetals.add_metric([row["status"]], row["n"])
+        yield baremetals
         yield from _pool_usage()
         yield from _conformance()
         yield _bmc_breakers()
@@ -141,7 +141,7 @@ def _conformance():
 
 
 def observe_boot_phases(baremetal) -> None:
-    """Record how long a finished deployment spent in each phase."""
+    """Record how long a finished Baremetal spent in each phase."""
     marks = [
         ("start_to_profile", baremetal.deploy_started_at, baremetal.deploying_at),
         ("profile_to_detail", baremetal.deploying_at, baremetal.detail_at),

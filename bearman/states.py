@@ -80,5 +80,5 @@ def node_move_allowed(current: str, target: str) -> bool:
 
 
 def deploy_move_allowed(current: str, target: str) -> bool:
-    """True when a deployment may go from `current` to `target` status."""
+    """True when a Baremetal may go from `current` to `target` status."""
     return DeployStatus(target) in DEPLOY_TRANSITIONS[DeployStatus(current)]

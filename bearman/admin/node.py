@@ -243,7 +243,7 @@ class NodeAdmin(
                 reverse("admin:bearman_baremetal_add"),
                 node.pk,
             )
-        return deployment_summary(deployment)
+        return baremetal_summary(deployment)
 
     @admin.display(description="BMC password")
     def bmc_password_state(self, node):
@@ -299,7 +299,7 @@ def bmc_password_of(cleaned: dict) -> str | None:
     return "" if cleaned.get("clear_bmc_password") else None
 
 
-def deployment_summary(deployment: Baremetal):
+def baremetal_summary(deployment: Baremetal):
     """Where the node's deployment stands: its page, profile, status, since when and why
     it failed."""
     rows = [

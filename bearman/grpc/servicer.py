@@ -120,5 +120,5 @@ class AgentServicer(agent_pb2_grpc.AgentServiceServicer):
             require_enrollment_token(token)
             timeline.registration_progress_report(uuid=uuid, step=step)
         else:
-            timeline.deployment_progress_report(uuid=uuid, token=token, step=step)
+            timeline.baremetal_progress_report(uuid=uuid, token=token, step=step)
         return agent_pb2.ReportProgressResponse()

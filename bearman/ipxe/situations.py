@@ -7,8 +7,8 @@ from bearman.states import DeployStatus, NodeStatus
 
 class BootSituation(enum.StrEnum):
     REGISTER = "register"  # unknown, failed, waiting or armed node: first stage, register
-    DEPLOY = "deploy"  # deployment waiting: first stage, deploy (kexec profiles)
-    DIRECT = "direct"  # deployment waiting: the profile's own kernel (direct-boot profiles)
+    DEPLOY = "deploy"  # Baremetal waiting: first stage, deploy (kexec profiles)
+    DIRECT = "direct"  # Baremetal waiting: the profile's own kernel (direct-boot profiles)
     LOCAL = "local"  # nothing to do: boot the local disk
     POWEROFF = "poweroff"  # nothing to do: power off
 
@@ -28,7 +28,7 @@ def boot_situation(
     """What a node in this state boots; `node_status` None means Bearman does not know it.
 
     `register_again`: an operator armed its re-registration (or accepted it, in approval
-    mode) and that has not expired; a pending deployment still comes first.
+    mode) and that has not expired; a pending Baremetal still comes first.
     """
     if node_status is None or node_status in {NodeStatus.ERROR, NodeStatus.DISCOVERED}:
         return BootSituation.REGISTER

@@ -4,7 +4,7 @@ from django.db import models
 from bearman.states import DeployStatus
 from bearman.validators import validate_hostname
 
-# The column that records when a deployment entered each status.
+# The column that records when a Baremetal entered each status.
 STATUS_TIMESTAMP_FIELDS = {
     DeployStatus.DEPLOY_START: "deploy_started_at",
     DeployStatus.DEPLOYING: "deploying_at",
@@ -14,7 +14,7 @@ STATUS_TIMESTAMP_FIELDS = {
 
 
 class Baremetal(models.Model):
-    """One deployment of a Profile on a Node (at most one per node)."""
+    """A Profile deployed on a Node (at most one per node)."""
 
     node = models.OneToOneField("bearman.Node", on_delete=models.CASCADE, related_name="baremetal")
     profile = models.ForeignKey("bearman.Profile", on_delete=models.PROTECT, related_name="+")
@@ -36,7 +36,7 @@ class Baremetal(models.Model):
     # sha256 of the agent token GetProfile handed out for this run; never the token.
     agent_token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     # The gRPC peer that claimed this run with GetProfile (the first caller wins; a second
-    # one fails the deployment and names both).
+    # one fails the Baremetal and names both).
     claimed_from = models.GenericIPAddressField(null=True, blank=True, editable=False)
     deploy_started_at = models.DateTimeField(null=True, blank=True)
     deploying_at = models.DateTimeField(null=True, blank=True)

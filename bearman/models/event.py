@@ -9,7 +9,7 @@ class EventKind(models.TextChoices):
     REREGISTRATION_ARMED = "reregistration_armed", "Re-registration armed"
     BMC_CONFIGURED = "bmc_configured", "BMC configured"
     NODE_STATUS = "node_status", "Node status changed"
-    DEPLOYMENT = "deployment", "Deployment status changed"
+    BAREMETAL = "baremetal", "Baremetal status changed"
     POWER = "power", "Power operation"
     FAILURE = "failure", "Failure"
     NOTE = "note", "Note"

@@ -4,11 +4,11 @@ from django.utils import timezone
 
 class NoticeKind(models.TextChoices):
     REGISTRATION_FAILED = "registration_failed", "Registration failed"
-    DEPLOYMENT_FAILED = "deployment_failed", "Deployment failed"
-    DEPLOYMENT_STUCK = "deployment_stuck", "Deployment stuck"
+    BAREMETAL_FAILED = "baremetal_failed", "Baremetal failed"
+    BAREMETAL_STUCK = "baremetal_stuck", "Baremetal stuck"
     BMC_UNREACHABLE = "bmc_unreachable", "BMC not answering"
     REGISTRATION_REFUSED = "registration_refused", "Known node registered again (refused)"
-    DEPLOYMENT_CLAIMED = "deployment_claimed", "Deployment claimed by another caller"
+    BAREMETAL_CLAIMED = "baremetal_claimed", "Baremetal claimed by another caller"
     CONFORMANCE_FAILED = "conformance_failed", "Node does not conform to its flavor or plan"
 
 

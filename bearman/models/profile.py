@@ -76,7 +76,7 @@ class Profile(models.Model):
         help_text="Run by the agent on the node after the kernel and initrd are downloaded, "
         "before it boots them: with its #! interpreter, else /bin/sh. It gets the node's "
         "settings as BEARMAN_HOSTNAME, BEARMAN_SYSTEM_UUID, BEARMAN_ADDRESS_<i>_ADDRESS, "
-        "… and all of them as BEARMAN_DETAIL_JSON. A non-zero exit fails the deployment "
+        "… and all of them as BEARMAN_DETAIL_JSON. A non-zero exit fails the Baremetal "
         "with the script's last lines of stderr. Hold no secret here: the node can read it.",
     )
     boot_method = models.CharField(

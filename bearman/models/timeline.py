@@ -1,4 +1,4 @@
-"""The boot timeline: each step of a deployment or registration, recorded once as it happens."""
+"""The boot timeline: each step of a Baremetal or a registration, recorded once as it happens."""
 
 from django.db import models
 from django.utils import timezone
@@ -7,9 +7,9 @@ from .fields import SystemUuidField
 
 
 class BootFlow(models.TextChoices):
-    """Which run a step belongs to: the node's current deployment or its registration."""
+    """Which run a step belongs to: the node's current Baremetal or its registration."""
 
-    DEPLOYMENT = "deployment", "Deployment"
+    BAREMETAL = "baremetal", "Baremetal"
     REGISTRATION = "registration", "Registration"
 
 

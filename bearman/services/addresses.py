@@ -42,7 +42,7 @@ def availability_zones_for(*, agent_addresses: list[str]) -> dict[str, str]:
 def service_addresses_lease(*, node: Node) -> list[dict]:
     """One address from each of the node's flavor's service pools (PoolExhausted when full).
 
-    The node holds them, so a redeploy, or a new deployment on the same node, keeps them.
+    The node holds them, so a redeploy, or a new Baremetal on the same node, keeps them.
     """
     flavor = node.flavor
     if flavor is None:

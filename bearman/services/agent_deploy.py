@@ -1,4 +1,4 @@
-"""The deployment calls of the agent: profile, detail, installed, failed."""
+"""The Baremetal calls of the agent: profile, detail, installed, failed."""
 
 from dataclasses import dataclass, field
 
@@ -21,7 +21,7 @@ from .agent_tokens import agent_token_new, baremetal_for_token
 from .boot_scripts import BootEndpoints
 from .events import event_record
 from .notices import notice_raise
-from .timeline import deployment_step_record
+from .timeline import baremetal_step_record
 from .transitions import baremetal_transition
 
 AGENT = "agent"
@@ -59,11 +59,11 @@ class BaremetalDetail:
 def baremetal_profile_claim(
     *, uuid: str, endpoints: BootEndpoints, peer_address: str = ""
 ) -> ProfileClaim:
-    """Hand the pending deployment's profile and a new agent token; DEPLOY_START → DEPLOYING.
+    """Hand the pending Baremetal's profile and a new agent token; DEPLOY_START → DEPLOYING.
 
     The first caller wins (the enrollment token cannot tell machines apart), and its
-    address is kept: a second caller fails the deployment loudly, naming both, so a
-    deployment taken by someone else never goes unnoticed (docs/security.md).
+    address is kept: a second caller fails the Baremetal loudly, naming both, so a
+    Baremetal taken by someone else never goes unnoticed (docs/security.md).
     """
     try:
         baremetal = Baremetal.objects.select_related(
@@ -71,12 +71,12 @@ def baremetal_profile_claim(
         ).get(node__uuid=uuid)
     except Baremetal.DoesNotExist:
         _require_node(uuid)
-        raise BaremetalNotPending(f"Node {uuid} has no deployment to run.") from None
+        raise BaremetalNotPending(f"Node {uuid} has no Baremetal to run.") from None
     if baremetal.status == DeployStatus.DEPLOYING:
         _claimed_twice(baremetal, peer_address)
     if baremetal.status != DeployStatus.DEPLOY_START:
         raise BaremetalNotPending(
-            f"Deployment {baremetal.hostname} is {baremetal.get_status_display()}, "
+            f"Baremetal {baremetal.hostname} is {baremetal.get_status_display()}, "
             "not waiting to start."
         )
     token, digest = agent_token_new()
@@ -93,19 +93,19 @@ def baremetal_profile_claim(
         if baremetal.status == DeployStatus.DEPLOYING:
             _claimed_twice(baremetal, peer_address)
         raise
-    deployment_step_record(
+    baremetal_step_record(
         baremetal=baremetal, step=BootStepName.PROFILE_CLAIMED, detail=f"from {peer_address}"
     )
     return _claim(baremetal, endpoints, token)
 
 
 def _claimed_twice(baremetal: Baremetal, peer_address: str) -> None:
-    """A claimed deployment asked for again: one of the two callers is not the node's agent."""
+    """A claimed Baremetal asked for again: one of the two callers is not the node's agent."""
     first = baremetal.claimed_from or "an unknown address"
     second = peer_address or "an unknown address"
     reason = (
-        f"Deployment {baremetal.hostname} was claimed twice: first from {first}, then from "
-        f"{second}. One of them is not this node's agent, so the deployment is failed "
+        f"Baremetal {baremetal.hostname} was claimed twice: first from {first}, then from "
+        f"{second}. One of them is not this node's agent, so the Baremetal is failed "
         "rather than left to whoever holds its agent token; check both, then redeploy."
     )
     with transaction.atomic():
@@ -126,7 +126,7 @@ def _claimed_twice(baremetal: Baremetal, peer_address: str) -> None:
         )
         notice_raise(
             node=baremetal.node,
-            kind=NoticeKind.DEPLOYMENT_CLAIMED,
+            kind=NoticeKind.BAREMETAL_CLAIMED,
             message=reason,
             ssh_address=peer_address,
         )
@@ -157,10 +157,10 @@ def _claim(baremetal: Baremetal, endpoints: BootEndpoints, token: str) -> Profil
 
 
 def baremetal_detail(*, uuid: str, token: str) -> BaremetalDetail:
-    """The hostname and network of the deployment the agent token belongs to."""
+    """The hostname and network of the Baremetal the agent token belongs to."""
     baremetal = baremetal_for_token(uuid=uuid, token=token)
     Baremetal.objects.filter(pk=baremetal.pk, detail_at=None).update(detail_at=timezone.now())
-    deployment_step_record(baremetal=baremetal, step=BootStepName.DETAIL_FETCHED)
+    baremetal_step_record(baremetal=baremetal, step=BootStepName.DETAIL_FETCHED)
     flavor = baremetal.node.flavor
     bonded = bool(flavor and flavor.bond_mode != "none")
     nics = baremetal.node.facts.get("nics", []) if isinstance(baremetal.node.facts, dict) else []
@@ -181,13 +181,13 @@ def baremetal_report_installed(*, uuid: str, token: str) -> Baremetal:
     # The transition stamps installed_at on `baremetal`; the other marks were read with it.
     with transaction.atomic():
         baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor=AGENT)
-        deployment_step_record(baremetal=baremetal, step=BootStepName.INSTALLED)
+        baremetal_step_record(baremetal=baremetal, step=BootStepName.INSTALLED)
     observe_boot_phases(baremetal)
     return baremetal
 
 
 def baremetal_report_failed(*, uuid: str, token: str, message: str, agent_address: str) -> None:
-    """The deployment failed: UNRECOVERABLE_ERROR, with where to SSH in."""
+    """The Baremetal failed: UNRECOVERABLE_ERROR, with where to SSH in."""
     baremetal = baremetal_for_token(uuid=uuid, token=token)
     where = f" (agent at {agent_address})" if agent_address else ""
     with transaction.atomic():
@@ -197,18 +197,18 @@ def baremetal_report_failed(*, uuid: str, token: str, message: str, agent_addres
             actor=AGENT,
             error=f"{message}{where}",
         )
-        deployment_step_record(baremetal=baremetal, step=BootStepName.FAILED, detail=message)
+        baremetal_step_record(baremetal=baremetal, step=BootStepName.FAILED, detail=message)
         event_record(
             node=baremetal.node,
             kind=EventKind.FAILURE,
-            message=f"Deployment {baremetal.hostname} failed{where}: {message}",
+            message=f"Baremetal {baremetal.hostname} failed{where}: {message}",
             actor=AGENT,
             data={"phase": "deploy", "agent_address": agent_address},
         )
         notice_raise(
             node=baremetal.node,
-            kind=NoticeKind.DEPLOYMENT_FAILED,
-            message=f"Deployment {baremetal.hostname} failed: {message}",
+            kind=NoticeKind.BAREMETAL_FAILED,
+            message=f"Baremetal {baremetal.hostname} failed: {message}",
             ssh_address=agent_address,
         )
 

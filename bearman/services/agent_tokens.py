@@ -1,4 +1,4 @@
-"""Agent tokens: one per deployment run, handed out once, stored only as a hash."""
+"""Agent tokens: one per Baremetal run, handed out once, stored only as a hash."""
 
 import hashlib
 import hmac
@@ -35,9 +35,9 @@ def require_enrollment_token(token: str) -> None:
 
 
 def baremetal_for_token(*, uuid: str, token: str) -> Baremetal:
-    """The deployment this agent token was issued for, which must be node `uuid`'s."""
+    """The Baremetal this agent token was issued for, which must be node `uuid`'s."""
     if not token:
-        raise AgentTokenMissing("This call needs the deployment's agent token from GetProfile.")
+        raise AgentTokenMissing("This call needs the Baremetal's agent token from GetProfile.")
     try:
         # get(), not first(): ordering what only one row can match costs a call's time.
         baremetal = Baremetal.objects.select_related("node", "node__flavor").get(

@@ -11,7 +11,7 @@ from .addresses import service_addresses_lease, service_addresses_release
 from .events import FieldChanges, event_record
 from .transitions import baremetal_transition
 
-# What an operator may change on a deployment besides its status: the node and the profile
+# What an operator may change on a Baremetal besides its status: the node and the profile
 # change only by recreating it.
 BAREMETAL_SETTINGS = frozenset({"hostname", "vlan"})
 # A redeploy is a new run: nothing the previous run stamped, claimed or failed with is
@@ -28,10 +28,10 @@ RUN_FIELDS_CLEARED = {
 def baremetal_create(
     *, node: Node, profile: Profile, hostname: str, actor: str, vlan: int | None = None
 ) -> Baremetal:
-    """Start a deployment of `profile` on `node`: a Baremetal in DEPLOY_START.
+    """Deploy `profile` on `node`: a new Baremetal in DEPLOY_START.
 
     Its service addresses come from IPman, one from each of the flavor's service pools;
-    a full pool refuses the whole deployment (PoolExhausted) and nothing is kept.
+    a full pool refuses the whole Baremetal (PoolExhausted) and nothing is kept.
     """
     with transaction.atomic():
         baremetal = Baremetal(
@@ -47,8 +47,8 @@ def baremetal_create(
         baremetal.save()
         event_record(
             node=node,
-            kind=EventKind.DEPLOYMENT,
-            message=f"Deployment {hostname} of profile {profile.name} created",
+            kind=EventKind.BAREMETAL,
+            message=f"Baremetal {hostname} of profile {profile.name} created",
             actor=actor,
             data={"hostname": hostname, "profile": profile.name, "to": DeployStatus.DEPLOY_START},
         )
@@ -56,22 +56,22 @@ def baremetal_create(
 
 
 def baremetal_delete(*, baremetal: Baremetal, actor: str) -> None:
-    """Forget a deployment (the node keeps its OS) and give its addresses back to IPman."""
+    """Forget a Baremetal (the node keeps its OS) and give its addresses back to IPman."""
     node = baremetal.node
     with transaction.atomic():
         baremetal.delete()
         service_addresses_release(node=node)
         event_record(
             node=node,
-            kind=EventKind.DEPLOYMENT,
-            message=f"Deployment {baremetal.hostname} removed",
+            kind=EventKind.BAREMETAL,
+            message=f"Baremetal {baremetal.hostname} removed",
             actor=actor,
             data={"hostname": baremetal.hostname},
         )
 
 
 def baremetal_redeploy(*, baremetal: Baremetal, actor: str) -> Baremetal:
-    """Start a deployment over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR.
+    """Start a Baremetal over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR.
 
     A machine that is on goes on running its OS when powered on: the Event says to
     power cycle it, which is what starts the new run.
@@ -83,9 +83,9 @@ def baremetal_redeploy(*, baremetal: Baremetal, actor: str) -> Baremetal:
         if baremetal.node.power_state == PowerState.ON:
             event_record(
                 node=baremetal.node,
-                kind=EventKind.DEPLOYMENT,
+                kind=EventKind.BAREMETAL,
                 message=f"{baremetal.hostname}: the node is on, so a power on changes nothing: "
-                "power cycle it to boot into the new deployment",
+                "power cycle it to boot into the new deploy",
                 actor=actor,
                 data={"hostname": baremetal.hostname, "power_state": PowerState.ON.value},
             )
@@ -99,7 +99,7 @@ def baremetal_update(
     status: DeployStatus | str | None = None,
     **changes: str | int | None,
 ) -> Baremetal:
-    """Change a deployment's hostname, VLAN and status together: all of it, or nothing.
+    """Change a Baremetal's hostname, VLAN and status together: all of it, or nothing.
 
     Records an Event, which re-renders the node's script (the hostname is on its kernel line).
     """
@@ -128,7 +128,7 @@ def _apply_changes(*, baremetal: Baremetal, changes: dict, actor: str) -> None:
     baremetal.save(update_fields=[*changed, "updated_at"])
     event_record(
         node=baremetal.node,
-        kind=EventKind.DEPLOYMENT,
+        kind=EventKind.BAREMETAL,
         message=f"{baremetal.hostname}: settings changed: {changed.described()}",
         actor=actor,
         data={"hostname": baremetal.hostname, "changes": changed.as_data()},

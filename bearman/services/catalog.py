@@ -32,7 +32,7 @@ def profile_save(*, profile: Profile) -> Profile:
 
 
 def profile_delete(*, profile: Profile) -> None:
-    """Remove a profile no deployment uses; flavors that default to it lose their default."""
+    """Remove a profile no Baremetal uses; flavors that default to it lose their default."""
     try:
         with transaction.atomic():
             profile.delete()
@@ -40,13 +40,13 @@ def profile_delete(*, profile: Profile) -> None:
         hostnames = sorted(str(baremetal) for baremetal in error.protected_objects)
         more = f" and {len(hostnames) - 10} more" if len(hostnames) > 10 else ""
         raise ProfileInUse(
-            f"Profile {profile.name} is used by deployments {', '.join(hostnames[:10])}{more}; "
+            f"Profile {profile.name} is used by Baremetals {', '.join(hostnames[:10])}{more}; "
             "release them first."
         ) from None
 
 
 def flavor_save(*, flavor: Flavor) -> Flavor:
-    """Save a flavor (what a machine is for); nodes pick it up at their next deployment."""
+    """Save a flavor (what a machine is for); nodes pick it up at their next deploy."""
     flavor.save()
     return flavor
 

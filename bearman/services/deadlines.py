@@ -16,7 +16,7 @@ SYSTEM = "system"
 
 
 def baremetal_deadline(baremetal: Baremetal):
-    """When a waiting or running deployment counts as stuck; None for one that is neither."""
+    """When a waiting or running Baremetal counts as stuck; None for one that is neither."""
     since = {
         DeployStatus.DEPLOY_START: baremetal.deploy_started_at,
         DeployStatus.DEPLOYING: baremetal.deploying_at,
@@ -33,7 +33,7 @@ def registration_deadline(node: Node):
 
 
 def baremetals_flag_stuck(*, now) -> int:
-    """Fail deployments stuck in DEPLOY_START or DEPLOYING past the deadline."""
+    """Fail Baremetals stuck in DEPLOY_START or DEPLOYING past the deadline."""
     minutes = settings.BEARMAN_DEPLOY_DEADLINE_MINUTES
     deadline = now - timedelta(minutes=minutes)
     stuck = Baremetal.objects.select_related("node").filter(
@@ -54,8 +54,8 @@ def baremetals_flag_stuck(*, now) -> int:
             continue  # it moved on while we looked
         notice_raise(
             node=baremetal.node,
-            kind=NoticeKind.DEPLOYMENT_STUCK,
-            message=f"Deployment {baremetal.hostname} {message}",
+            kind=NoticeKind.BAREMETAL_STUCK,
+            message=f"Baremetal {baremetal.hostname} {message}",
         )
         flagged += 1
     return flagged

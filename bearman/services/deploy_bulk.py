@@ -50,7 +50,7 @@ def nodes_deploy_default(*, nodes, actor: str) -> BulkDeployReport:
 
 
 def _deploy(node: Node, actor: str) -> str:
-    """Create the deployment and queue its boot; what went wrong, in words, or ""."""
+    """Create the Baremetal and queue its boot; what went wrong, in words, or ""."""
     try:
         with transaction.atomic():
             baremetal_create(
@@ -66,9 +66,9 @@ def _deploy(node: Node, actor: str) -> str:
 
 
 def deploy_power_action(node: Node) -> PowerAction:
-    """How to boot a node into its deployment: a cycle when it is known to be on, else on.
+    """How to boot a node into its Baremetal: a cycle when it is known to be on, else on.
 
-    A power on does nothing to a machine that is on: the deployment would wait for a boot
+    A power on does nothing to a machine that is on: the Baremetal would wait for a boot
     that never comes. (Every driver's cycle powers an off machine on, so a power state
     that is out of date costs nothing; an on, unlike a cycle, is retried on a BMC blip.)
     """
@@ -77,7 +77,7 @@ def deploy_power_action(node: Node) -> PowerAction:
 
 def _why_not(node: Node) -> str:
     if hasattr(node, "baremetal"):
-        return f"already has deployment {node.baremetal.hostname}"
+        return f"already has Baremetal {node.baremetal.hostname}"
     if node.flavor is None or node.flavor.default_profile is None:
         return "no flavor with a default profile"
     return ""

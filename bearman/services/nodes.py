@@ -173,7 +173,7 @@ def _apply_settings(*, node: Node, settings: dict, actor: str) -> None:
 
 
 def node_delete(*, node: Node, actor: str) -> None:
-    """Remove a node with its deployment; its addresses go back to IPman, its script goes.
+    """Remove a node with its Baremetal; its addresses go back to IPman, its script goes.
 
     Its events go with it, so the removal is logged rather than recorded.
     """

@@ -618,7 +618,7 @@ def registration_report_failed(
         elif not _still_registering(node):
             raise AgentTokenForbidden(
                 f"Node {uuid} is {node.status} and past registration: the enrollment token "
-                "cannot report its failure (a deployment reports with its agent token)."
+                "cannot report its failure (a Baremetal reports with its agent token)."
             )
         elif node_move_allowed(node.status, NodeStatus.ERROR):
             node_transition(

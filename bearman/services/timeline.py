@@ -26,7 +26,7 @@ from .deadlines import baremetal_deadline, registration_deadline
 Step = BootStepName
 
 # Each flow's steps in the order a healthy run takes them; FAILED ends a run anywhere.
-DEPLOYMENT_STEPS = (
+BAREMETAL_STEPS = (
     Step.POWERED_ON,
     Step.IPXE_FETCHED,
     Step.PROFILE_CLAIMED,
@@ -43,7 +43,7 @@ REGISTRATION_STEPS = (
     Step.BMC_ANSWERED,
 )
 # What the agent itself may report (ReportProgress), and with which token.
-AGENT_DEPLOYMENT_STEPS = frozenset({Step.ARTIFACTS_DOWNLOADED, Step.INSTALL_STARTED})
+AGENT_BAREMETAL_STEPS = frozenset({Step.ARTIFACTS_DOWNLOADED, Step.INSTALL_STARTED})
 AGENT_REGISTRATION_STEPS = frozenset({Step.BMC_CONFIGURED, Step.POWERING_OFF})
 
 # Where a run stopped, said for the person who has to walk to the rack: keyed by the
@@ -56,7 +56,7 @@ STOPPED_BEFORE = {
     Step.PROFILE_CLAIMED: "iPXE fetched its script, but the first stage never called "
     "GetProfile: the first-stage image did not boot (kernel or initrd download, the "
     "console shows why) or its agent cannot reach the gRPC endpoint.",
-    Step.DETAIL_FETCHED: "The agent claimed the deployment (GetProfile) but never asked "
+    Step.DETAIL_FETCHED: "The agent claimed the Baremetal (GetProfile) but never asked "
     "for its detail (GetDetail): it stopped or lost the gRPC server right after; see its "
     "console.",
     Step.ARTIFACTS_DOWNLOADED: "GetDetail answered, but the profile's kernel and initrd "
@@ -156,11 +156,11 @@ def _observe(records: list[StepRecord], at: datetime.datetime) -> None:
             BOOT_STEP_SECONDS.labels(record.flow, record.step).observe(seconds)
 
 
-def deployment_step_record(*, baremetal: Baremetal, step: BootStepName, detail: str = "") -> bool:
-    """A step of this deployment's current run."""
+def baremetal_step_record(*, baremetal: Baremetal, step: BootStepName, detail: str = "") -> bool:
+    """A step of this Baremetal's current run."""
     return boot_step_record(
         uuid=baremetal.node.uuid,
-        flow=BootFlow.DEPLOYMENT,
+        flow=BootFlow.BAREMETAL,
         step=step,
         baremetal_id=baremetal.pk,
         detail=detail,
@@ -173,13 +173,13 @@ def registration_step_record(*, uuid: str, step: BootStepName, detail: str = "")
 
 
 def timeline_powered_on(*, node_id: int, uuid: str, detail: str, at: datetime.datetime) -> None:
-    """Bearman powered the node on: the first step of its pending deployment, if any.
+    """Bearman powered the node on: the first step of its pending Baremetal, if any.
 
     `at`: when the command went out, not when its outcome was written: a fast machine
     fetches its script before the worker has recorded that the BMC said yes.
     """
     pending = Baremetal.objects.filter(node_id=node_id, status=DeployStatus.DEPLOY_START)
-    _pending_deployment_step_record(pending, uuid=uuid, step=Step.POWERED_ON, detail=detail, at=at)
+    _pending_baremetal_step_record(pending, uuid=uuid, step=Step.POWERED_ON, detail=detail, at=at)
 
 
 def timeline_ipxe_fetched(*, uuid: str, script: str) -> None:
@@ -189,20 +189,20 @@ def timeline_ipxe_fetched(*, uuid: str, script: str) -> None:
         registration_step_record(uuid=uuid, step=Step.IPXE_FETCHED)
         return
     pending = Baremetal.objects.filter(node__uuid=uuid, status=DeployStatus.DEPLOY_START)
-    _pending_deployment_step_record(
+    _pending_baremetal_step_record(
         pending, uuid=uuid, step=Step.IPXE_FETCHED, detail=f"{script} script"
     )
 
 
-def _pending_deployment_step_record(
+def _pending_baremetal_step_record(
     pending, *, uuid: str, step: BootStepName, detail: str, at: datetime.datetime | None = None
 ) -> None:
-    """Record `step` for the node's deployment waiting to boot, when it has one."""
+    """Record `step` for the node's Baremetal waiting to boot, when it has one."""
     baremetal_id = pending.values_list("pk", flat=True).first()
     if baremetal_id is not None:
         boot_step_record(
             uuid=uuid,
-            flow=BootFlow.DEPLOYMENT,
+            flow=BootFlow.BAREMETAL,
             step=step,
             baremetal_id=baremetal_id,
             detail=detail,
@@ -275,7 +275,7 @@ class Timeline:
 
 
 def baremetal_timeline(*, baremetal: Baremetal, now: datetime.datetime | None = None) -> Timeline:
-    """The current run of this deployment, classified against its deadline."""
+    """The current run of this Baremetal, classified against its deadline."""
     now = now or timezone.now()
     steps = list(BootStep.objects.filter(baremetal_id=baremetal.pk))
     deadline = baremetal_deadline(baremetal)
@@ -286,7 +286,7 @@ def baremetal_timeline(*, baremetal: Baremetal, now: datetime.datetime | None = 
     else:
         state = _in_time(now, deadline)
     return _timeline(
-        BootFlow.DEPLOYMENT, DEPLOYMENT_STEPS, steps, state, deadline, baremetal.last_error
+        BootFlow.BAREMETAL, BAREMETAL_STEPS, steps, state, deadline, baremetal.last_error
     )
 
 
@@ -345,12 +345,12 @@ def _diagnosis(state: RunState, waiting, steps, last_error: str) -> str:
     return f"{words} ({last_error})" if last_error and words else words or last_error
 
 
-def deployment_progress_report(*, uuid: str, token: str, step: BootStepName) -> None:
-    """The agent reached a deployment step only it sees (ReportProgress, agent token)."""
-    if step not in AGENT_DEPLOYMENT_STEPS:
-        raise ValidationError(f"step {step} is not a deployment step an agent reports")
+def baremetal_progress_report(*, uuid: str, token: str, step: BootStepName) -> None:
+    """The agent reached a Baremetal step only it sees (ReportProgress, agent token)."""
+    if step not in AGENT_BAREMETAL_STEPS:
+        raise ValidationError(f"step {step} is not a Baremetal step an agent reports")
     baremetal = baremetal_for_token(uuid=uuid, token=token)
-    deployment_step_record(baremetal=baremetal, step=step)
+    baremetal_step_record(baremetal=baremetal, step=step)
 
 
 def registration_progress_report(*, uuid: str, step: BootStepName) -> None:

@@ -42,7 +42,7 @@ def baremetal_transition(
     error: str = "",
     also: dict | None = None,
 ) -> Baremetal:
-    """Move a deployment to status `to`, stamping the time (and the error), or raise.
+    """Move a Baremetal to status `to`, stamping the time (and the error), or raise.
 
     `also`: more fields to write with the move, in the same statement.
     """
@@ -50,7 +50,7 @@ def baremetal_transition(
     current = DeployStatus(baremetal.status)
     if not deploy_move_allowed(current, target):
         raise TransitionNotAllowed(
-            f"Deployment {baremetal.hostname} cannot go from {current.label} to {target.label}."
+            f"Baremetal {baremetal.hostname} cannot go from {current.label} to {target.label}."
         )
     changes = {"status": target, STATUS_TIMESTAMP_FIELDS[target]: timezone.now()}
     if target == DeployStatus.UNRECOVERABLE_ERROR:
@@ -68,7 +68,7 @@ def baremetal_transition(
             setattr(baremetal, field, value)
         event_record(
             node=baremetal.node,
-            kind=EventKind.DEPLOYMENT,
+            kind=EventKind.BAREMETAL,
             message=f"{baremetal.hostname}: {current.label} → {target.label}"
             + (f": {error}" if error else ""),
             actor=actor,

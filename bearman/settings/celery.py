@@ -116,7 +116,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": BEARMAN_POWER_OPERATION_SECONDS * 4,
     }
-# How often deadlines are checked (stuck deployments, silent BMCs) and notices retried.
+# How often deadlines are checked (stuck Baremetals, silent BMCs) and notices retried.
 BEARMAN_OPERATIONS_CHECK_SECONDS = env_int("BEARMAN_OPERATIONS_CHECK_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "power-reap": {

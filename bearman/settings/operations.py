@@ -21,7 +21,7 @@ BEARMAN_NOTIFY_RETRY_MAX_SECONDS = env_int("BEARMAN_NOTIFY_RETRY_MAX_SECONDS", 3
 BEARMAN_NOTIFY_MAX_ATTEMPTS = env_int("BEARMAN_NOTIFY_MAX_ATTEMPTS", 10, minimum=1)
 BEARMAN_NOTIFY_MAX_AGE_HOURS = env_int("BEARMAN_NOTIFY_MAX_AGE_HOURS", 48, minimum=1)
 
-# A deployment still in DEPLOY_START or DEPLOYING after this long is flagged as failed.
+# A Baremetal still in DEPLOY_START or DEPLOYING after this long is flagged as failed.
 BEARMAN_DEPLOY_DEADLINE_MINUTES = env_int("BEARMAN_DEPLOY_DEADLINE_MINUTES", 60, minimum=1)
 # After a registration, wait this long before asking the BMC for its power state: the
 # agent configures the BMC and powers the machine off first, and BMCs take a while to

@@ -32,11 +32,11 @@ def notices_flush() -> None:
 
 @shared_task(name=TaskName.OPERATIONS_DEADLINES, acks_late=True)
 def operations_deadlines() -> None:
-    """Flag deployments stuck past their deadline and BMCs that never answered; forget
+    """Flag Baremetals stuck past their deadline and BMCs that never answered; forget
     re-registration armings past their time."""
     now = timezone.now()
     stuck, silent = baremetals_flag_stuck(now=now), nodes_flag_silent_bmcs(now=now)
     if stuck or silent:
-        log.warning("deadlines: %d deployments stuck, %d BMCs silent", stuck, silent)
+        log.warning("deadlines: %d Baremetals stuck, %d BMCs silent", stuck, silent)
     nodes_disarm_expired(now=now)
     boot_steps_of_strangers_forget(now=now)

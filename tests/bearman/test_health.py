@@ -46,7 +46,7 @@ def test_metrics_count_the_inventory_and_move_with_it(client):
     samples = scrape(client)
     assert samples[("bearman_nodes", (("status", "registered"), ("zone", "az7")))] == 2
     assert samples[("bearman_nodes", (("status", "ready"), ("zone", "az7")))] == 1
-    assert samples[("bearman_deployments", (("status", "deploy_start"),))] == 1
+    assert samples[("bearman_baremetals", (("status", "deploy_start"),))] == 1
 
 
 def test_ipxe_requests_are_counted(client, settings):

@@ -51,7 +51,7 @@ def test_the_deployment_walk_stamps_each_status():
     assert stored.status == DeployStatus.INSTALLED
     assert stored.deploying_at <= stored.installed_at
     kinds = list(stored.node.events.values_list("kind", flat=True))
-    assert kinds == [EventKind.DEPLOYMENT] * 3
+    assert kinds == [EventKind.BAREMETAL] * 3
 
 
 def test_a_failure_keeps_its_error_and_a_redeploy_clears_it():

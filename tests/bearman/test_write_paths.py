@@ -118,7 +118,7 @@ def test_admin_hostname_and_vlan_edits_rewrite_the_script(admin_client):
     assert response.status_code == 302
     script = assert_consistent(node)
     assert "web02.example.test" in script and "web01" not in script
-    message = new_event_of(node, seen, EventKind.DEPLOYMENT)
+    message = new_event_of(node, seen, EventKind.BAREMETAL)
     assert "hostname web01.example.test → web02.example.test" in message
 
     response = admin_client.post(
@@ -126,7 +126,7 @@ def test_admin_hostname_and_vlan_edits_rewrite_the_script(admin_client):
     )
     assert response.status_code == 302
     assert Baremetal.objects.get().vlan == 120
-    assert "vlan None → 120" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert "vlan None → 120" in new_event_of(node, seen, EventKind.BAREMETAL)
     assert_consistent(node)
 
 
@@ -138,7 +138,7 @@ def test_admin_deployment_status_moves_rewrite_the_script(admin_client):
         response = admin_client.post(url, baremetal_form(baremetal, status=status))
         assert response.status_code == 302
         assert Baremetal.objects.get().status == status
-        new_event_of(node, seen, EventKind.DEPLOYMENT)
+        new_event_of(node, seen, EventKind.BAREMETAL)
         assert_consistent(node)
 
 
@@ -254,7 +254,7 @@ def test_api_deployment_lifecycle_rewrites_the_script(api):
     )
     assert response.status_code == 201, response.content
     assert "app01.example.test" in assert_consistent(node)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
 
     baremetal = Baremetal.objects.get()
     claim = baremetal_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
@@ -263,12 +263,12 @@ def test_api_deployment_lifecycle_rewrites_the_script(api):
     response = api.post(f"/api/v1/baremetals/{baremetal.pk}/redeploy/")
     assert response.status_code == 200, response.content
     assert_consistent(node)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
 
     response = api.post(f"/api/v1/baremetals/{baremetal.pk}/release/")
     assert response.status_code == 204
     assert_consistent(node)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
 
 
 def test_api_profile_change_rewrites_every_script_using_it(api):
@@ -293,13 +293,13 @@ def test_agent_and_task_services_rewrite_the_script():
     new_event_of(node, seen, EventKind.NODE_STATUS)
 
     baremetal_create(node=node, profile=ProfileFactory(), hostname="k01", actor="test")
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
     claim = baremetal_profile_claim(uuid=node.uuid, endpoints=BootEndpoints.configured())
     assert_consistent(node)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
     baremetal_report_installed(uuid=node.uuid, token=claim.agent_token)
     assert_consistent(node)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
 
 
 def test_failure_reports_and_deadlines_rewrite_the_script():
@@ -314,7 +314,7 @@ def test_failure_reports_and_deadlines_rewrite_the_script():
     assert baremetals_flag_stuck(now=timezone.now() + timedelta(days=1)) == 1
     assert Baremetal.objects.get(pk=stuck.pk).status == DeployStatus.UNRECOVERABLE_ERROR
     assert_consistent(stuck.node)
-    assert "stuck" in stuck.node.events.filter(kind=EventKind.DEPLOYMENT).first().message
+    assert "stuck" in stuck.node.events.filter(kind=EventKind.BAREMETAL).first().message
 
 
 def node_events(node: Node) -> list[int]:
@@ -332,9 +332,9 @@ def test_cli_status_and_deployment_changes_rewrite_the_script(cli):  # noqa: F81
         (("node", "set", node.uuid, "--status", "ready"), EventKind.NODE_STATUS),
         (
             ("deploy", node.uuid, "--profile", profile.name, "--hostname", "cli01.example.test"),
-            EventKind.DEPLOYMENT,
+            EventKind.BAREMETAL,
         ),
-        (("baremetal", "release", node.uuid), EventKind.DEPLOYMENT),
+        (("baremetal", "release", node.uuid), EventKind.BAREMETAL),
     ]
     for args, kind in steps:
         result = cli.run(*args)
@@ -354,14 +354,14 @@ def test_agent_calls_over_grpc_rewrite_the_script(grpc_render, ipmi_pool, settin
     seen = {e.pk for e in node.events.all()}
 
     baremetal_create(node=node, profile=ProfileFactory(), hostname="g01", actor="test")
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
     claimed = agent.GetProfile(agent_pb2.GetProfileRequest(system_uuid=uuid), metadata=ENROLL)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
     assert_consistent(node)
     agent.ReportInstalled(
         agent_pb2.ReportInstalledRequest(system_uuid=uuid), metadata=bearer(claimed.agent_token)
     )
-    assert new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert new_event_of(node, seen, EventKind.BAREMETAL)
     assert Baremetal.objects.get().status == DeployStatus.INSTALLED
     assert_consistent(node)
 
@@ -415,19 +415,19 @@ def test_admin_baremetal_added_and_deleted_rewrites_the_script(admin_client):
     form = {"node": node.pk, "profile": profile.pk, "hostname": "adm01.example.test", "vlan": ""}
     assert admin_client.post(reverse("admin:bearman_baremetal_add"), form).status_code == 302
     assert "adm01.example.test" in assert_consistent(node)
-    assert "created" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert "created" in new_event_of(node, seen, EventKind.BAREMETAL)
 
     url = reverse("admin:bearman_baremetal_delete", args=[Baremetal.objects.get().pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert "adm01" not in assert_consistent(node)
-    assert "removed" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert "removed" in new_event_of(node, seen, EventKind.BAREMETAL)
 
 
 def test_admin_bulk_deploy_rewrites_the_script(admin_client):
     node = rendered_node(status=NodeStatus.READY, flavor=FlavorFactory(), bmc_driver="fake")
     assert "1 deployment(s) started" in admin_action(admin_client, "deploy_default_profile", node)
     assert "bearman.mode=deploy" in assert_consistent(node)
-    new_event_of(node, set(), EventKind.DEPLOYMENT)
+    new_event_of(node, set(), EventKind.BAREMETAL)
 
 
 def test_api_accept_and_rearm_rewrite_the_script(api):
@@ -464,7 +464,7 @@ def test_cli_accept_rearm_and_redeploy_rewrite_the_script(cli):  # noqa: F811
     result = cli.run("baremetal", "redeploy", installed.node.uuid)
     assert result.returncode == 0, result.stderr
     assert "bearman.mode=deploy" in assert_consistent(installed.node)
-    new_event_of(installed.node, seen, EventKind.DEPLOYMENT)
+    new_event_of(installed.node, seen, EventKind.BAREMETAL)
 
 
 def test_cli_profile_change_rewrites_every_script_using_it(cli):  # noqa: F811
@@ -480,12 +480,12 @@ def test_agent_failure_report_over_grpc_rewrites_the_script(grpc_render, setting
     baremetal = deployed("gf01")
     node, seen = baremetal.node, set(node_events(baremetal.node))
     claimed = agent.GetProfile(agent_pb2.GetProfileRequest(system_uuid=node.uuid), metadata=ENROLL)
-    new_event_of(node, seen, EventKind.DEPLOYMENT)
+    new_event_of(node, seen, EventKind.BAREMETAL)
     agent.ReportFailed(
         agent_pb2.ReportFailedRequest(system_uuid=node.uuid, message="no disk", phase="deploy"),
         metadata=bearer(claimed.agent_token),
     )
-    assert "no disk" in new_event_of(node, seen, EventKind.DEPLOYMENT)
+    assert "no disk" in new_event_of(node, seen, EventKind.BAREMETAL)
     assert Baremetal.objects.get().status == DeployStatus.UNRECOVERABLE_ERROR
     assert_consistent(node)
 
@@ -512,7 +512,7 @@ def test_worker_tasks_rewrite_the_script(settings):
         deploy_started_at=timezone.now() - timedelta(days=1)
     )
     operations_deadlines()
-    assert "stuck" in new_event_of(stuck.node, seen, EventKind.DEPLOYMENT)
+    assert "stuck" in new_event_of(stuck.node, seen, EventKind.BAREMETAL)
     assert_consistent(stuck.node)
     assert Node.objects.get(pk=silent.pk).status == NodeStatus.ERROR
     assert "has not answered" in new_event_of(silent, set(), EventKind.NODE_STATUS)

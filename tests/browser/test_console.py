@@ -74,8 +74,7 @@ def realistic_inventory() -> tuple[Node, Baremetal]:
     failed = Baremetal.objects.select_related("node").filter(failed_at__isnull=False).first()
     node = failed.node
     Event.objects.bulk_create(
-        Event(node=node, kind=EventKind.DEPLOYMENT, actor="agent", message=FAILURE)
-        for _ in range(5)
+        Event(node=node, kind=EventKind.BAREMETAL, actor="agent", message=FAILURE) for _ in range(5)
     )
     PowerOperation.objects.create(node=node, action="cycle", requested_by="admin")
     return node, failed

@@ -43,7 +43,7 @@ def test_a_failed_runs_timeline_fits_a_laptop_screen(
     BootStep.objects.bulk_create(
         BootStep(
             node_uuid=baremetal.node.uuid,
-            flow=BootFlow.DEPLOYMENT,
+            flow=BootFlow.BAREMETAL,
             baremetal=baremetal,
             step=step,
             at=started + timedelta(seconds=seconds),

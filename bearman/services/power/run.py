@@ -32,7 +32,7 @@ from .pacing import BmcBreakerOpen, BmcBusy, Verdict, bmc_command, bmc_for
 from .reconcile import power_unclaimed_cause, power_workers_queues
 
 BMC_CHECK = (SYSTEM, PowerAction.STATUS)  # who asks, and what, to see a BMC answer
-# The actions that start a machine booting: the first step of a deployment's timeline.
+# The actions that start a machine booting: the first step of a Baremetal's timeline.
 POWERING_ON = frozenset({PowerAction.ON, PowerAction.CYCLE, PowerAction.RESET})
 
 log = logging.getLogger(__name__)

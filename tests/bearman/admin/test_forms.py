@@ -114,7 +114,7 @@ def test_a_deployment_created_in_the_admin_starts_and_is_logged(admin_client):
     assert response.status_code == 302
     baremetal = Baremetal.objects.get()
     assert (baremetal.status, baremetal.vlan) == (DeployStatus.DEPLOY_START, 120)
-    assert "Deployment web01.example.test of profile" in node.events.get().message
+    assert "Baremetal web01.example.test of profile" in node.events.get().message
 
 
 def test_illegal_node_status_move_is_refused(admin_client):

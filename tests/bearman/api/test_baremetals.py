@@ -24,7 +24,7 @@ def test_create_starts_a_deployment_with_the_flavors_vlan(operator):
     body = response.json()
     assert (body["node"], body["status"], body["vlan"]) == (node.uuid, "deploy_start", 120)
     assert body["deploy_started_at"]
-    event = node.events.get(kind=EventKind.DEPLOYMENT)
+    event = node.events.get(kind=EventKind.BAREMETAL)
     assert event.actor == "operator"
     assert "agent_token_hash" not in body
 

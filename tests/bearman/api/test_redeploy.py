@@ -45,11 +45,11 @@ def test_redeploy_clears_the_failed_runs_times_and_error(operator):
 def test_redeploying_a_node_that_is_on_says_to_power_cycle_it(operator):
     baremetal = failed_run(power="on")
     assert operator.post(f"{BAREMETALS}{baremetal.pk}/redeploy/").status_code == 200
-    event = baremetal.node.events.filter(kind=EventKind.DEPLOYMENT).latest("pk")
+    event = baremetal.node.events.filter(kind=EventKind.BAREMETAL).latest("pk")
     assert event.actor == "operator"
     assert event.message == (
         f"{baremetal.hostname}: the node is on, so a power on changes nothing: "
-        "power cycle it to boot into the new deployment"
+        "power cycle it to boot into the new deploy"
     )
     listed = operator.get(f"/api/v1/nodes/{baremetal.node.uuid}/events/")
     assert event.message in listed.content.decode()

@@ -181,7 +181,7 @@ def test_a_deployment_claimed_twice_fails_loudly_naming_both_callers(agent, ipmi
     baremetal = Baremetal.objects.get()
     assert baremetal.status == DeployStatus.UNRECOVERABLE_ERROR
     assert "first from 127.0.0.1, then from 127.0.0.1" in baremetal.last_error
-    notice = Notice.objects.get(kind=NoticeKind.DEPLOYMENT_CLAIMED)
+    notice = Notice.objects.get(kind=NoticeKind.BAREMETAL_CLAIMED)
     assert "claimed twice" in notice.message
     failure = node.events.get(kind=EventKind.FAILURE)
     assert failure.data == {

@@ -31,7 +31,7 @@ def test_a_deployment_stuck_past_its_deadline_fails_with_a_notice():
     assert Baremetal.objects.get(pk=running.pk).status == DeployStatus.DEPLOYING
     assert baremetals_flag_stuck(now=T0 + timedelta(minutes=91)) == 1
     assert Baremetal.objects.get(pk=running.pk).status == DeployStatus.UNRECOVERABLE_ERROR
-    assert Notice.objects.filter(kind=NoticeKind.DEPLOYMENT_STUCK).count() == 2
+    assert Notice.objects.filter(kind=NoticeKind.BAREMETAL_STUCK).count() == 2
     assert baremetals_flag_stuck(now=T0 + timedelta(days=1)) == 0  # flagged once
 
 

@@ -26,7 +26,7 @@ def test_an_undeliverable_notice_shows_in_the_admin_and_in_metrics(admin_client,
     before = scrape(client).get(UNDELIVERABLE, 0)
     webhook.max_bytes = 300  # takes nothing
     node = NodeFactory()
-    lost = notice_raise(node=node, kind=NoticeKind.DEPLOYMENT_FAILED, message="install.sh exited 2")
+    lost = notice_raise(node=node, kind=NoticeKind.BAREMETAL_FAILED, message="install.sh exited 2")
     assert notices_flush() == 0
     webhook.max_bytes = None
     sent = notice_raise(node=node, kind=NoticeKind.BMC_UNREACHABLE, message="BMC silent")

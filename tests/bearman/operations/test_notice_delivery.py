@@ -30,7 +30,7 @@ def raise_notices(count: int, *, message: str = "install.sh exited 2") -> list[N
     node = NodeFactory()
     first = Notice.objects.count()
     return [
-        notice_raise(node=node, kind=NoticeKind.DEPLOYMENT_FAILED, message=f"#{i} {message}")
+        notice_raise(node=node, kind=NoticeKind.BAREMETAL_FAILED, message=f"#{i} {message}")
         for i in range(first, first + count)
     ]
 

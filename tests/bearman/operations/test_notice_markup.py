@@ -26,7 +26,7 @@ def sent_text(webhook, count: int) -> str:
 
 def test_an_agent_message_is_escaped_in_the_slack_text(webhook):
     node = NodeFactory(serial="SN<!here>")
-    notice_raise(node=node, kind=NoticeKind.DEPLOYMENT_FAILED, message=HOSTILE)
+    notice_raise(node=node, kind=NoticeKind.BAREMETAL_FAILED, message=HOSTILE)
     text = sent_text(webhook, 1)
     assert ESCAPED in text and "serial SN&lt;!here&gt;" in text
     assert "<!channel>" not in text and "<!here>" not in text and "<http://evil" not in text
@@ -42,6 +42,6 @@ def test_each_notice_of_a_rolled_up_message_is_escaped(webhook):
 
 
 def test_the_notice_data_keeps_the_agents_words_as_they_were(webhook):
-    notice_raise(node=NodeFactory(), kind=NoticeKind.DEPLOYMENT_FAILED, message=HOSTILE)
+    notice_raise(node=NodeFactory(), kind=NoticeKind.BAREMETAL_FAILED, message=HOSTILE)
     assert notices_flush() == 1
     assert webhook.posts[0]["notices"][0]["message"] == HOSTILE

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def raise_notices(count: int, *, message: str) -> list[Notice]:
     node = NodeFactory()
     return [
-        notice_raise(node=node, kind=NoticeKind.DEPLOYMENT_FAILED, message=f"#{i} {message}")
+        notice_raise(node=node, kind=NoticeKind.BAREMETAL_FAILED, message=f"#{i} {message}")
         for i in range(count)
     ]
 

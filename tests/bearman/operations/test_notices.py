@@ -16,7 +16,7 @@ def test_one_failure_is_one_notice_with_what_an_operator_needs(webhook):
     node = baremetal.node
     notice_raise(
         node=node,
-        kind=NoticeKind.DEPLOYMENT_FAILED,
+        kind=NoticeKind.BAREMETAL_FAILED,
         message="install.sh exited 2",
         ssh_address="10.10.0.57",
     )
@@ -25,7 +25,7 @@ def test_one_failure_is_one_notice_with_what_an_operator_needs(webhook):
     (item,) = post["notices"]
     assert item["node_uuid"] == node.uuid and item["serial"] == node.serial
     assert item["hostname"] == "db07.r12.example.test"
-    assert item["what"] == "Deployment failed" and item["message"] == "install.sh exited 2"
+    assert item["what"] == "Baremetal failed" and item["message"] == "install.sh exited 2"
     assert item["ssh"] == "ssh root@10.10.0.57"
     assert item["admin_url"] == f"https://bearman.example.test/admin/bearman/node/{node.pk}/change/"
     assert item["when"]

@@ -56,7 +56,7 @@ def test_a_failing_install_script_stops_the_timeline_with_the_agents_words(
     [
         (agent_pb2.PROGRESS_STEP_UNSPECIFIED, ENROLL, grpc.StatusCode.INVALID_ARGUMENT),
         (99, ENROLL, grpc.StatusCode.INVALID_ARGUMENT),
-        # A deployment step needs the deployment's agent token, not the enrollment token.
+        # A Baremetal step needs the Baremetal's agent token, not the enrollment token.
         (agent_pb2.PROGRESS_STEP_ARTIFACTS_DOWNLOADED, ENROLL, grpc.StatusCode.UNAUTHENTICATED),
         (agent_pb2.PROGRESS_STEP_BMC_CONFIGURED, bearer("wrong"), grpc.StatusCode.UNAUTHENTICATED),
         (agent_pb2.PROGRESS_STEP_BMC_CONFIGURED, ENROLL, grpc.StatusCode.NOT_FOUND),

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bearman.services.timeline import deployment_step_record, timeline_powered_on
+from bearman.services.timeline import baremetal_step_record, timeline_powered_on
 from bearman.states import DeployStatus
 from tests.factories import BaremetalFactory
 
@@ -25,7 +25,7 @@ def test_the_timeline_of_a_stuck_deployment_by_hostname_or_node(operator_cli):
         detail="Power on by alice",
         at=STARTED + timedelta(seconds=30),
     )
-    deployment_step_record(baremetal=baremetal, step="ipxe_fetched")
+    baremetal_step_record(baremetal=baremetal, step="ipxe_fetched")
     shown = operator_cli.run("deployment", "timeline", "web07.r12.example.test")
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()

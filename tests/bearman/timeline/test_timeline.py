@@ -12,9 +12,9 @@ from bearman.services.baremetals import baremetal_redeploy
 from bearman.services.deadlines import baremetals_flag_stuck
 from bearman.services.nodes import node_delete
 from bearman.services.timeline import (
+    baremetal_step_record,
     baremetal_timeline,
     boot_steps_of_strangers_forget,
-    deployment_step_record,
     registration_timeline,
     timeline_ipxe_fetched,
     timeline_powered_on,
@@ -81,7 +81,7 @@ def test_a_node_that_never_fetches_its_script_is_classified_after_its_deadline()
 def test_each_stopped_step_has_its_own_words(reached, words):
     baremetal = pending()
     for step in reached:
-        deployment_step_record(baremetal=baremetal, step=step)
+        baremetal_step_record(baremetal=baremetal, step=step)
     timeline = baremetal_timeline(baremetal=baremetal, now=timezone.now() + timedelta(hours=2))
     assert timeline.state == "stuck" and words in timeline.diagnosis
 
@@ -100,7 +100,7 @@ def test_a_step_is_recorded_once_and_the_first_time_wins():
 
 def test_a_redeploy_starts_an_empty_timeline():
     baremetal = pending()
-    deployment_step_record(baremetal=baremetal, step=Step.IPXE_FETCHED)
+    baremetal_step_record(baremetal=baremetal, step=Step.IPXE_FETCHED)
     baremetal.status = DeployStatus.UNRECOVERABLE_ERROR
     baremetal.save()
     baremetal_redeploy(baremetal=baremetal, actor="admin")
@@ -124,7 +124,7 @@ def test_the_ipxe_mark_records_the_fetch_and_refuses_what_it_does_not_know(clien
     response = client.get(url, {"script": "deploy"})
     assert response.status_code == 200 and response.content == b"#!ipxe\n"
     step = BootStep.objects.get()
-    assert (step.flow, step.step, step.baremetal_id) == ("deployment", "ipxe_fetched", baremetal.pk)
+    assert (step.flow, step.step, step.baremetal_id) == ("baremetal", "ipxe_fetched", baremetal.pk)
 
 
 def test_an_unknown_machine_fetching_its_registration_script_starts_a_registration_run(client):
@@ -146,7 +146,7 @@ def test_a_registration_that_ended_starts_over_at_its_next_fetch():
 def test_each_new_step_is_observed_in_metrics_once(django_capture_on_commit_callbacks):
     def count() -> float:
         text = render_metrics().decode()
-        line = 'bearman_boot_step_seconds_count{flow="deployment",step="ipxe_fetched"}'
+        line = 'bearman_boot_step_seconds_count{flow="baremetal",step="ipxe_fetched"}'
         found = [row.split()[-1] for row in text.splitlines() if row.startswith(line)]
         return float(found[0]) if found else 0.0
 
@@ -165,7 +165,7 @@ def test_the_api_answers_the_timeline_with_its_diagnosis(client_for):
     url = reverse("baremetal-timeline", args=[baremetal.pk])
     assert client_for([]).get(url).status_code == 403
     body = client_for(["bearman.view_baremetal"]).get(url).json()
-    assert body["state"] == "stuck" and body["flow"] == "deployment"
+    assert body["state"] == "stuck" and body["flow"] == "baremetal"
     assert [s["step"] for s in body["steps"]] == ["powered_on"]
     assert body["steps"][0]["seconds_since_previous"] is None
     assert body["waiting_for"] == "ipxe_fetched"

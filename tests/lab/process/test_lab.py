@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from bearman.models import Baremetal, BootStepName
 from bearman.services.timeline import (
-    DEPLOYMENT_STEPS,
+    BAREMETAL_STEPS,
     REGISTRATION_STEPS,
     baremetal_timeline,
     registration_timeline,
@@ -94,7 +94,7 @@ def test_lab_machines_register_and_one_bulk_action_deploys_them(
         registered = registration_timeline(uuid=uuid)
         assert [e.step for e in registered.entries] == list(REGISTRATION_STEPS), uuid
         deployed = baremetal_timeline(baremetal=Baremetal.objects.get(node__uuid=uuid))
-        assert [e.step for e in deployed.entries] == list(DEPLOYMENT_STEPS), uuid
+        assert [e.step for e in deployed.entries] == list(BAREMETAL_STEPS), uuid
         assert deployed.entries[0].detail.startswith("Power on by")
         assert all(e.since_previous.total_seconds() >= 0 for e in deployed.entries[1:])
         assert deployed.state == "done" and deployed.stopped_after == BootStepName.INSTALLED
