@@ -38,7 +38,7 @@ class BaremetalAdmin(ConsoleStyle, BaremetalTimelineMixin, admin.ModelAdmin):
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        # A deployment moves to another node or profile only by being recreated.
+        # A Baremetal moves to another node or profile only by being recreated.
         return ("node", "profile", *self.readonly_fields) if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
@@ -98,7 +98,7 @@ class BaremetalAdmin(ConsoleStyle, BaremetalTimelineMixin, admin.ModelAdmin):
 
 
 def status_since(baremetal: Baremetal):
-    """When the deployment entered its current status (its last change for a status
+    """When the Baremetal entered its current status (its last change for a status
     without a timestamp of its own)."""
     field = STATUS_TIMESTAMP_FIELDS.get(baremetal.status)
     return (getattr(baremetal, field) if field else None) or baremetal.updated_at

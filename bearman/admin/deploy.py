@@ -14,7 +14,7 @@ def deploy_default_profile(modeladmin, request, queryset):
     if report.deployed:
         messages.success(
             request,
-            f"{len(report.deployed)} deployment(s) started and powered on; watch them under "
+            f"{len(report.deployed)} Baremetal(s) started and powered on; watch them under "
             "Baremetals.",
         )
     for uuid, why in report.skipped.items():

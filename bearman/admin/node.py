@@ -59,7 +59,7 @@ class NodeAdmin(
         "bmc_address",
         "status_badge",
         "power_badge",
-        "deployment_status",
+        "baremetal_status",
     )
     list_select_related = ("flavor", "baremetal")
     list_filter = (
@@ -81,7 +81,7 @@ class NodeAdmin(
     search_help_text = "UUID, serial, rack position, IPMI IP, hostname or MAC"
     list_per_page = 100
     readonly_fields = (
-        "current_deployment",
+        "current_baremetal",
         "bmc_password_state",
         "power_badge",
         "power_seen",
@@ -102,7 +102,7 @@ class NodeAdmin(
     )
     fieldsets = (
         (None, {"fields": ("uuid", "serial", "vendor", "product_name", "status")}),
-        ("Deployment", {"fields": ("current_deployment",)}),
+        ("Baremetal", {"fields": ("current_baremetal",)}),
         ("Placement", {"fields": ("flavor", "availability_zone", "rack_position", "cabling_plan")}),
         (
             "BMC",
@@ -219,8 +219,8 @@ class NodeAdmin(
     def power_seen(self, node):
         return moment_and_ago(node.power_state_at)
 
-    @admin.display(description="Deployment", ordering="baremetal__status")
-    def deployment_status(self, node):
+    @admin.display(description="Baremetal", ordering="baremetal__status")
+    def baremetal_status(self, node):
         baremetal = getattr(node, "baremetal", None)
         if baremetal is None:
             return "—"
@@ -231,19 +231,19 @@ class NodeAdmin(
             status_badge(baremetal),
         )
 
-    @admin.display(description="Current deployment")
-    def current_deployment(self, node):
+    @admin.display(description="Current Baremetal")
+    def current_baremetal(self, node):
         if not node.pk:
             return "—"
-        deployment = Baremetal.objects.select_related("profile").filter(node=node).first()
-        if deployment is None:
+        baremetal = Baremetal.objects.select_related("profile").filter(node=node).first()
+        if baremetal is None:
             return format_html(
                 "Not deployed. Deploy it with the node list's action \"Deploy the flavor's "
                 'default profile and power on", or <a href="{}?node={}">add a Baremetal</a>.',
                 reverse("admin:bearman_baremetal_add"),
                 node.pk,
             )
-        return baremetal_summary(deployment)
+        return baremetal_summary(baremetal)
 
     @admin.display(description="BMC password")
     def bmc_password_state(self, node):
@@ -299,21 +299,21 @@ def bmc_password_of(cleaned: dict) -> str | None:
     return "" if cleaned.get("clear_bmc_password") else None
 
 
-def baremetal_summary(deployment: Baremetal):
-    """Where the node's deployment stands: its page, profile, status, since when and why
+def baremetal_summary(baremetal: Baremetal):
+    """Where the node's Baremetal stands: its page, profile, status, since when and why
     it failed."""
     rows = [
-        ("Hostname", link_to(deployment, deployment.hostname)),
-        ("Profile", link_to(deployment.profile, deployment.profile.name)),
-        ("Status", status_badge(deployment)),
-        ("Since", moment_and_ago(status_since(deployment))),
+        ("Hostname", link_to(baremetal, baremetal.hostname)),
+        ("Profile", link_to(baremetal.profile, baremetal.profile.name)),
+        ("Status", status_badge(baremetal)),
+        ("Since", moment_and_ago(status_since(baremetal))),
     ]
-    if deployment.last_error:
+    if baremetal.last_error:
         rows.append(
             (
                 "Failure reason",
-                format_html('<span class="failure-reason">{}</span>', deployment.last_error),
+                format_html('<span class="failure-reason">{}</span>', baremetal.last_error),
             )
         )
     items = format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
-    return format_html('<dl class="deployment">{}</dl>', items)
+    return format_html('<dl class="baremetal">{}</dl>', items)

@@ -1,4 +1,4 @@
-"""The boot timeline on the node's and the deployment's pages (bearman.services.timeline)."""
+"""The boot timeline on the node's and the Baremetal's pages (bearman.services.timeline)."""
 
 from datetime import timedelta
 
@@ -56,7 +56,7 @@ def timeline_display(title: str, timeline: Timeline) -> dict:
 
 
 class BaremetalTimelineMixin:
-    """The deployment's page shows its current run's timeline."""
+    """The Baremetal's page shows its current run's timeline."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -66,15 +66,15 @@ class BaremetalTimelineMixin:
 
 
 class NodeTimelineMixin:
-    """The node's page shows its deployment's timeline and its registration's."""
+    """The node's page shows its Baremetal's timeline and its registration's."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             runs = []
-            deployment = Baremetal.objects.filter(node=obj).first()
-            if deployment is not None:
-                title = f"Boot timeline of deployment {deployment.hostname}"
-                runs.append(timeline_display(title, baremetal_timeline(baremetal=deployment)))
+            baremetal = Baremetal.objects.filter(node=obj).first()
+            if baremetal is not None:
+                title = f"Boot timeline of Baremetal {baremetal.hostname}"
+                runs.append(timeline_display(title, baremetal_timeline(baremetal=baremetal)))
             registration = registration_timeline(uuid=obj.uuid)
             if registration.entries:
                 runs.append(timeline_display("Registration timeline", registration))

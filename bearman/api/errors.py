@@ -28,7 +28,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int, str]] = [
     (errors.NodeNotFound, status.HTTP_404_NOT_FOUND, "not_found"),
     (errors.TransitionNotAllowed, status.HTTP_409_CONFLICT, "transition_not_allowed"),
     (errors.TransitionConflict, status.HTTP_409_CONFLICT, "transition_conflict"),
-    (errors.BaremetalNotPending, status.HTTP_409_CONFLICT, "deployment_not_pending"),
+    (errors.BaremetalNotPending, status.HTTP_409_CONFLICT, "baremetal_not_pending"),
     (errors.ProfileInUse, status.HTTP_409_CONFLICT, "profile_in_use"),
     (errors.ConformanceNothingToWaive, status.HTTP_409_CONFLICT, "nothing_to_waive"),
     (errors.PowerOperationInFlight, status.HTTP_409_CONFLICT, "power_operation_in_flight"),

@@ -35,11 +35,11 @@ class NodeFilter(StrictFilterSet):
 
     flavor = django_filters.CharFilter(field_name="flavor__name", help_text="Flavor name.")
     status = django_filters.MultipleChoiceFilter(choices=NodeStatus.choices())
-    deployment_status = django_filters.MultipleChoiceFilter(
+    baremetal_status = django_filters.MultipleChoiceFilter(
         field_name="baremetal__status", choices=DeployStatus.choices()
     )
     # true/false (or 1/0), not the select widget's default "2"/"3".
-    has_deployment = django_filters.BooleanFilter(
+    has_baremetal = django_filters.BooleanFilter(
         field_name="baremetal", lookup_expr="isnull", exclude=True, widget=BooleanWidget()
     )
 

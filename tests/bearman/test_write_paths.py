@@ -425,7 +425,7 @@ def test_admin_baremetal_added_and_deleted_rewrites_the_script(admin_client):
 
 def test_admin_bulk_deploy_rewrites_the_script(admin_client):
     node = rendered_node(status=NodeStatus.READY, flavor=FlavorFactory(), bmc_driver="fake")
-    assert "1 deployment(s) started" in admin_action(admin_client, "deploy_default_profile", node)
+    assert "1 Baremetal(s) started" in admin_action(admin_client, "deploy_default_profile", node)
     assert "bearman.mode=deploy" in assert_consistent(node)
     new_event_of(node, set(), EventKind.BAREMETAL)
 

@@ -1,6 +1,6 @@
 """The operator's console on a 1366×768 laptop: every list and page fits, nothing hidden.
 
-Realistic data: 200 nodes with long vendor names, deployments in every state with long
+Realistic data: 200 nodes with long vendor names, Baremetals in every state with long
 hostnames, one failed with a long reason. Screenshots of each page (and one in dark mode)
 are written for review; the test prints where.
 """
@@ -126,7 +126,7 @@ def test_console_fits_a_laptop_screen(
 
     visit("node-list", "/admin/bearman/node/")
     assert page.locator("#result_list tbody tr").count() == 100
-    assert_columns_visible(page, "node list", ["status_badge", "power_badge", "deployment_status"])
+    assert_columns_visible(page, "node list", ["status_badge", "power_badge", "baremetal_status"])
     uuid = page.locator("#result_list tbody tr:first-child .uuid")
     # Eight characters to see; the whole UUID on hover and in a copy of the text.
     assert uuid.bounding_box()["width"] < 80
@@ -134,9 +134,9 @@ def test_console_fits_a_laptop_screen(
     light = page.locator(".badge-ok").first.evaluate("e => getComputedStyle(e).backgroundColor")
 
     visit("node-page", f"/admin/bearman/node/{node.pk}/change/")
-    deployment = page.locator(".field-current_deployment")
-    assert deployment.locator(f"a:text('{failed.hostname}')").is_visible()
-    reason = deployment.locator(".failure-reason")
+    baremetal = page.locator(".field-current_baremetal")
+    assert baremetal.locator(f"a:text('{failed.hostname}')").is_visible()
+    reason = baremetal.locator(".failure-reason")
     assert "connection reset by peer" in reason.inner_text()
     assert reason.bounding_box()["x"] + reason.bounding_box()["width"] <= LAPTOP["width"]
     assert page.locator(".power-tools .object-tools").count() == 3
@@ -146,10 +146,10 @@ def test_console_fits_a_laptop_screen(
     password = page.locator("#id_new_bmc_password").bounding_box()
     assert abs(checkbox["x"] - password["x"]) <= 2  # the checkbox starts where the inputs do
 
-    visit("deployment-list", "/admin/bearman/baremetal/")
-    assert_columns_visible(page, "deployment list", ["node_uuid", "status_badge", "changed"])
+    visit("baremetal-list", "/admin/bearman/baremetal/")
+    assert_columns_visible(page, "baremetal list", ["node_uuid", "status_badge", "changed"])
 
-    visit("deployment-page", f"/admin/bearman/baremetal/{failed.pk}/change/")
+    visit("baremetal-page", f"/admin/bearman/baremetal/{failed.pk}/change/")
     assert "connection reset by peer" in page.locator(".field-last_error").inner_text()
 
     visit("profile-add", "/admin/bearman/profile/add/")

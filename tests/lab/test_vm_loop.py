@@ -99,7 +99,7 @@ def test_a_vm_registers_becomes_ready_and_deploys_through_kexec(
                     {"action": "deploy_default_profile", "_selected_action": [node.pk]},
                     follow=True,
                 )
-                assert "1 deployment(s) started" in response.content.decode()
+                assert "1 Baremetal(s) started" in response.content.decode()
                 wait_until(
                     lambda: Baremetal.objects.filter(status=DeployStatus.INSTALLED).exists(),
                     300,

@@ -7,7 +7,7 @@ from .validation import JsonTypesMixin
 
 
 class BaremetalSerializer(JsonTypesMixin, serializers.ModelSerializer):
-    """A deployment: created in DEPLOY_START; its status moves only through actions."""
+    """A Baremetal: created in DEPLOY_START; its status moves only through actions."""
 
     node = serializers.SlugRelatedField(
         slug_field="uuid",
@@ -16,7 +16,7 @@ class BaremetalSerializer(JsonTypesMixin, serializers.ModelSerializer):
         validators=[
             UniqueValidator(
                 queryset=Baremetal.objects.all(),
-                message="This node already has a deployment: redeploy or release it.",
+                message="This node already has a Baremetal: redeploy or release it.",
             )
         ],
     )

@@ -29,7 +29,7 @@ class FlavorSerializer(JsonTypesMixin, ModelRulesMixin, serializers.ModelSeriali
     service_pools = serializers.ListField(
         child=serializers.CharField(min_length=1, max_length=64),
         required=False,
-        help_text="IPman pool names the deployments' service addresses come from.",
+        help_text="IPman pool names the Baremetals' service addresses come from.",
     )
 
     class Meta:

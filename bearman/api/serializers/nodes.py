@@ -35,7 +35,7 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
         help_text="Write-only: stored encrypted, never returned. An empty string clears it.",
     )
     bmc_password_set = serializers.BooleanField(source="has_bmc_password", read_only=True)
-    deployment = BaremetalSummarySerializer(source="baremetal", read_only=True, allow_null=True)
+    baremetal = BaremetalSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Node
@@ -67,7 +67,7 @@ class NodeSerializer(JsonTypesMixin, serializers.ModelSerializer):
             "bmc_options",
             "bmc_password",
             "bmc_password_set",
-            "deployment",
+            "baremetal",
         ]
 
 

@@ -60,10 +60,10 @@ class NodeSelectionSerializer(JsonTypesMixin, serializers.Serializer):
     status = serializers.ListField(
         child=serializers.ChoiceField(choices=NodeStatus.choices()), required=False
     )
-    deployment_status = serializers.ListField(
+    baremetal_status = serializers.ListField(
         child=serializers.ChoiceField(choices=DeployStatus.choices()), required=False
     )
-    has_deployment = serializers.BooleanField(required=False)
+    has_baremetal = serializers.BooleanField(required=False)
     availability_zone = serializers.CharField(required=False)
     flavor = serializers.CharField(required=False, help_text="Flavor name.")
     vendor = serializers.CharField(required=False)

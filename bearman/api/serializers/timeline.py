@@ -17,9 +17,9 @@ class TimelineStepSerializer(serializers.Serializer):
 
 
 class TimelineSerializer(serializers.Serializer):
-    """A deployment's or a registration's boot timeline, and where it stopped."""
+    """A Baremetal's or a registration's boot timeline, and where it stopped."""
 
-    flow = serializers.CharField(help_text="deployment or registration")
+    flow = serializers.CharField(help_text="baremetal or registration")
     state = serializers.ChoiceField(choices=[state.value for state in RunState])
     steps = TimelineStepSerializer(source="entries", many=True)
     stopped_after = serializers.CharField(help_text="the last step reached; empty when none")

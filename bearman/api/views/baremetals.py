@@ -18,7 +18,7 @@ class BaremetalViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Deployments: create one to deploy a node; `redeploy` and `release` it later."""
+    """Baremetals: create one to deploy a node; `redeploy` and `release` it later."""
 
     queryset = Baremetal.objects.select_related("node", "profile")
     serializer_class = BaremetalSerializer
@@ -38,7 +38,7 @@ class BaremetalViewSet(
     @extend_schema(request=None, responses=BaremetalSerializer)
     @action(detail=True, methods=["post"])
     def redeploy(self, request, pk=None):
-        """Start the deployment over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR."""
+        """Start the Baremetal over (DEPLOY_START) from INSTALLED or UNRECOVERABLE_ERROR."""
         baremetal = baremetal_redeploy(
             baremetal=self.get_object(), actor=request.user.get_username()
         )
@@ -47,14 +47,14 @@ class BaremetalViewSet(
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        """Forget the deployment; the node boots as idle from then on."""
+        """Forget the Baremetal; the node boots as idle from then on."""
         baremetal_delete(baremetal=self.get_object(), actor=request.user.get_username())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=TimelineSerializer)
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        """The boot timeline of the deployment's current run: each step once, in order,
+        """The boot timeline of the Baremetal's current run: each step once, in order,
         with the time between steps, and where and why it stopped when it failed or is
         past its deadline."""
         return Response(TimelineSerializer(baremetal_timeline(baremetal=self.get_object())).data)

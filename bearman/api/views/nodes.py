@@ -95,7 +95,7 @@ class NodeViewSet(
     @extend_schema(responses=TimelineSerializer)
     @action(detail=True, methods=["get"], url_path="registration-timeline")
     def registration_timeline(self, request, uuid=None):
-        """The boot timeline of the node's latest registration (its deployment's is at
+        """The boot timeline of the node's latest registration (its Baremetal's is at
         baremetals/{id}/timeline/)."""
         timeline = timelines.registration_timeline(uuid=self.get_object().uuid)
         return Response(TimelineSerializer(timeline).data)

@@ -1,7 +1,8 @@
 """bearman deploy UUID …, and bearman baremetal list|show|redeploy|release|timeline.
 
-A Baremetal is one deployment of a profile on a node, as the admin and the API call it;
-`bearman deployment …` is the same command under the word operators say.
+A Baremetal is a profile deployed on a node. `bearman deployment …` still runs the same
+commands (older scripts and runbooks say `bearman deployment timeline NAME`), but help
+does not list it: Baremetal is the one name.
 """
 
 import re
@@ -34,11 +35,19 @@ def add_commands(commands, common) -> None:
     deploy.add_argument("--vlan", type=int, help="default: the flavor's VLAN")
     deploy.set_defaults(run=run_deploy)
 
-    parser = commands.add_parser(
-        "baremetal",
-        aliases=["deployment"],
-        help="Baremetals (a profile deployed on a node): list, redeploy, release, timeline",
+    _baremetal_verbs(
+        commands.add_parser(
+            "baremetal",
+            help="Baremetals (a profile deployed on a node): list, redeploy, release, timeline",
+        ),
+        common,
     )
+    # The old word, kept working but unlisted: a parser added without help= stays out of
+    # `bearman --help`, and the top-level metavar keeps it out of the usage line.
+    _baremetal_verbs(commands.add_parser("deployment"), common)
+
+
+def _baremetal_verbs(parser, common) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     listing = verbs.add_parser("list", parents=[common], help="list Baremetals")
     listing.add_argument("--status", action="append", choices=STATUSES, help="repeatable")
@@ -55,9 +64,9 @@ def add_commands(commands, common) -> None:
     timeline = verbs.add_parser(
         "timeline",
         parents=[common],
-        help="the boot timeline of a deployment: each step, the time between, where it stopped",
+        help="the boot timeline of a Baremetal: each step, the time between, where it stopped",
     )
-    timeline.add_argument("name", help="the deployment's hostname, or its node's system UUID")
+    timeline.add_argument("name", help="the Baremetal's hostname, or its node's system UUID")
     timeline.set_defaults(run=run_timeline)
 
 
@@ -78,15 +87,15 @@ def run_show(args, api) -> None:
 
 
 def run_redeploy(args, api) -> None:
-    deployment = _of_node(api, args.uuid)
-    emit(api.post(f"{BAREMETALS}{deployment['id']}/redeploy/"), as_json=args.json)
+    baremetal = _of_node(api, args.uuid)
+    emit(api.post(f"{BAREMETALS}{baremetal['id']}/redeploy/"), as_json=args.json)
 
 
 def run_release(args, api) -> None:
-    deployment = _of_node(api, args.uuid)
-    api.post(f"{BAREMETALS}{deployment['id']}/release/")
+    baremetal = _of_node(api, args.uuid)
+    api.post(f"{BAREMETALS}{baremetal['id']}/release/")
     if not args.json:
-        print(f"released {deployment['hostname']} on {deployment['node']}")
+        print(f"released {baremetal['hostname']} on {baremetal['node']}")
 
 
 def _of_node(api, uuid: str) -> dict:
@@ -106,15 +115,15 @@ TIMELINE_COLUMNS = [
 
 
 def run_timeline(args, api) -> None:
-    deployment = _named(api, args.name)
-    timeline = api.get(f"{BAREMETALS}{deployment['id']}/timeline/")
+    baremetal = _named(api, args.name)
+    timeline = api.get(f"{BAREMETALS}{baremetal['id']}/timeline/")
     if args.json:
         emit(timeline, as_json=True)
         return
     print_table(timeline["steps"], TIMELINE_COLUMNS)
     print()
     summary = {
-        "deployment": deployment["hostname"],
+        "Baremetal": baremetal["hostname"],
         "state": timeline["state"],
         "total": _duration(timeline["total_seconds"]),
         "stopped after": timeline["stopped_after"],
@@ -126,12 +135,12 @@ def run_timeline(args, api) -> None:
 
 
 def _named(api, name: str) -> dict:
-    """The deployment of this hostname, or of the node with this UUID."""
+    """The Baremetal of this hostname, or of the node with this UUID."""
     if UUID.match(name):
         return _of_node(api, name)
     found = [b for b in api.get(BAREMETALS, {"search": name})["results"] if b["hostname"] == name]
     if not found:
-        raise ApiError(404, f"No deployment has the hostname {name}.")
+        raise ApiError(404, f"No Baremetal has the hostname {name}.")
     return found[0]
 
 

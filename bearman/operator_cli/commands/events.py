@@ -13,7 +13,7 @@ COLUMNS = [
 def add_commands(commands, common) -> None:
     events = commands.add_parser("events", parents=[common], help="a node's events, newest first")
     events.add_argument("uuid", help="the node's system UUID")
-    events.add_argument("--kind", help="e.g. power, deployment, failure")
+    events.add_argument("--kind", help="e.g. power, baremetal, failure")
     events.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     events.set_defaults(run=run_events)
 

@@ -15,7 +15,7 @@ NODE_COLUMNS = [
     ("STATUS", "status"),
     ("POWER", "power_state"),
     ("BMC", "bmc_address"),
-    ("DEPLOYMENT", lambda n: _deployment(n)),
+    ("BAREMETAL", lambda n: _baremetal(n)),
 ]
 DETAIL_COLUMNS = [
     ("uuid", "uuid"),
@@ -31,7 +31,7 @@ DETAIL_COLUMNS = [
     ("BMC", lambda n: f"{n['bmc_driver']} {n['bmc_address'] or '-'}:{n['bmc_port']}"),
     ("BMC user", "bmc_username"),
     ("BMC password", lambda n: "set" if n["bmc_password_set"] else "not set"),
-    ("deployment", lambda n: _deployment(n)),
+    ("Baremetal", lambda n: _baremetal(n)),
     ("last registered", "last_registered_at"),
     ("first seen from", "created_from"),
     ("re-registration armed until", "reregistration_armed_until"),
@@ -159,6 +159,6 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _deployment(node: dict) -> str | None:
-    deployment = node.get("deployment")
-    return f"{deployment['hostname']} ({deployment['status']})" if deployment else None
+def _baremetal(node: dict) -> str | None:
+    baremetal = node.get("baremetal")
+    return f"{baremetal['hostname']} ({baremetal['status']})" if baremetal else None

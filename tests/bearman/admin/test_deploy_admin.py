@@ -27,7 +27,7 @@ def deploy(admin_client, nodes) -> None:
         {"action": "deploy_default_profile", "_selected_action": [n.pk for n in nodes]},
         follow=True,
     )
-    assert "2 deployment(s) started" in response.content.decode()
+    assert "2 Baremetal(s) started" in response.content.decode()
 
 
 def test_deploying_a_node_that_is_on_power_cycles_it_into_the_deployment(admin_client):

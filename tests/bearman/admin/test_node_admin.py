@@ -37,7 +37,7 @@ def test_node_list_shows_the_operator_columns(admin_client):
         "IPMI IP",
         "Status",
         "Power state",
-        "Deployment",
+        "Baremetal",
     ]:
         assert f">{header}<" in page or f">{header}</a>" in page, header
     for value in [

@@ -16,7 +16,7 @@ def node_url(node_or_uuid) -> str:
     return f"{NODES}{getattr(node_or_uuid, 'uuid', node_or_uuid)}/"
 
 
-def test_list_shows_nodes_with_their_deployment_and_pages(reader):
+def test_list_shows_nodes_with_their_baremetal_and_pages(reader):
     deployed = BaremetalFactory(hostname="web01.example.test").node
     NodeFactory.create_batch(2)
     response = reader.get(NODES)
@@ -25,8 +25,8 @@ def test_list_shows_nodes_with_their_deployment_and_pages(reader):
     assert body["count"] == 3
     assert body["next"] is None
     row = next(n for n in body["results"] if n["uuid"] == deployed.uuid)
-    assert row["deployment"]["hostname"] == "web01.example.test"
-    assert row["deployment"]["status"] == "deploy_start"
+    assert row["baremetal"]["hostname"] == "web01.example.test"
+    assert row["baremetal"]["status"] == "deploy_start"
     assert "bmc_password" not in row
     assert "bmc_password_encrypted" not in row
 
@@ -58,8 +58,8 @@ def test_filters_and_search(reader):
     assert uuids({"search": mac.upper().replace(":", "-")}) == [wanted.uuid]
     assert uuids({"search": wanted.serial}) == [wanted.uuid]
     BaremetalFactory(node=wanted)
-    assert uuids({"has_deployment": "true"}) == [wanted.uuid]
-    assert len(uuids({"has_deployment": "false"})) == 2
+    assert uuids({"has_baremetal": "true"}) == [wanted.uuid]
+    assert len(uuids({"has_baremetal": "false"})) == 2
 
 
 def test_an_unknown_filter_value_is_a_400_naming_the_field(reader):
@@ -197,7 +197,7 @@ def test_session_login_works_for_the_browsable_api(client, django_user_model):
 
 def test_a_filter_without_a_value_is_a_400_not_everything(reader):
     NodeFactory()
-    for query in ({"availability_zone": ""}, {"has_deployment": "null"}, {"page_size": "x"}):
+    for query in ({"availability_zone": ""}, {"has_baremetal": "null"}, {"page_size": "x"}):
         response = reader.get(NODES, query)
         assert response.status_code == 400, query
         assert set(error_of(response)["fields"]) == set(query)

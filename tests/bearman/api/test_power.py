@@ -9,8 +9,9 @@ import pytest
 from bearman.models import BmcDriver, BulkState, OperationState, PowerBulk, PowerOperation
 from bearman.services.power.bulk import power_bulk_advance
 from bearman.services.power.run import power_operation_run
+from bearman.states import DeployStatus
 from tests.bearman.api.conftest import error_of
-from tests.factories import NodeFactory
+from tests.factories import BaremetalFactory, NodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,21 @@ def test_bulk_dry_run_lists_the_nodes_and_touches_nothing(power_user):
     assert body["count"] == 3
     assert {n["uuid"] for n in body["nodes"]} == {n.uuid for n in ready}
     assert not PowerOperation.objects.exists() and not PowerBulk.objects.exists()
+
+
+def test_bulk_filter_selects_nodes_by_their_baremetal(power_user):
+    installed = fake_node(status="ready")
+    BaremetalFactory(node=installed, status=DeployStatus.INSTALLED)
+    BaremetalFactory(node=fake_node(status="ready"), status=DeployStatus.DEPLOYING)
+    bare = fake_node(status="ready")
+
+    def selected(criteria: dict) -> set[str]:
+        response = power_user.post(BULK, {"action": "off", "filter": criteria, "dry_run": True})
+        assert response.status_code == 200, response.content
+        return {n["uuid"] for n in response.json()["nodes"]}
+
+    assert selected({"baremetal_status": ["installed"]}) == {installed.uuid}
+    assert selected({"status": ["ready"], "has_baremetal": False}) == {bare.uuid}
 
 
 def test_bulk_queues_batch_by_batch_until_done(power_user):

@@ -37,7 +37,7 @@ def test_node_list_prints_a_table_and_json(cli):
         "STATUS",
         "POWER",
         "BMC",
-        "DEPLOYMENT",
+        "BAREMETAL",
     ]
     assert len(lines) == 4
     assert any("web01.example.test (deploy_start)" in line for line in lines)
@@ -164,6 +164,17 @@ def test_help_everywhere_and_exit_codes_documented(cli):
         assert "usage: bearman" in result.stdout
         assert "  6  refused: invalid input (400) or not possible now (409)" in result.stdout
     assert "exit codes:" in cli.run("--help").stdout
+
+
+def test_help_names_the_record_baremetal_only(cli):
+    """`bearman deployment …` still runs (old runbooks), but help never offers the old word."""
+    env = {"BEARMAN_URL": "", "BEARMAN_TOKEN": ""}
+    for command in ([], ["baremetal"], ["baremetal", "timeline"], ["node"], ["node", "list"]):
+        shown = cli.run(*command, "--help", env=env)
+        assert shown.returncode == 0, command
+        assert "deployment" not in shown.stdout.lower(), command
+    assert "baremetal" in cli.run("--help", env=env).stdout
+    assert cli.run("deployment", "timeline", "--help", env=env).returncode == 0
 
 
 def test_the_cli_imports_no_django():

@@ -1,5 +1,7 @@
-"""`bearman deployment timeline NAME` against a live server."""
+"""`bearman baremetal timeline NAME` (and its unlisted old name `bearman deployment timeline`)
+against a live server."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 STARTED = timezone.now() - timedelta(hours=3)
 
 
-def test_the_timeline_of_a_stuck_deployment_by_hostname_or_node(operator_cli):
+def test_the_timeline_of_a_stuck_baremetal_by_hostname_or_node(operator_cli):
     baremetal = BaremetalFactory(
         hostname="web07.r12.example.test",
         status=DeployStatus.DEPLOY_START,
@@ -34,8 +36,9 @@ def test_the_timeline_of_a_stuck_deployment_by_hostname_or_node(operator_cli):
     assert lines[2].startswith("Firmware fetched its iPXE script") and " h " in lines[2]
     assert "state" in shown.stdout and "stuck" in shown.stdout
     assert "first stage never called GetProfile" in shown.stdout
+    assert re.search(r"^Baremetal\s+web07.r12.example.test$", shown.stdout, re.MULTILINE)
     as_json = operator_cli.json("baremetal", "timeline", baremetal.node.uuid.upper())
     assert [step["step"] for step in as_json["steps"]] == ["powered_on", "ipxe_fetched"]
     assert as_json["waiting_for"] == "profile_claimed"
     missing = operator_cli.run("deployment", "timeline", "nothing.example.test")
-    assert missing.returncode == 5 and "No deployment has the hostname" in missing.stderr
+    assert missing.returncode == 5 and "No Baremetal has the hostname" in missing.stderr

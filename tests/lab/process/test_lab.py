@@ -78,7 +78,7 @@ def test_lab_machines_register_and_one_bulk_action_deploys_them(
                     },
                     follow=True,
                 )
-                assert f"{MACHINES} deployment(s) started" in response.content.decode()
+                assert f"{MACHINES} Baremetal(s) started" in response.content.decode()
                 wait_until(
                     lambda: (
                         Baremetal.objects.filter(status=DeployStatus.INSTALLED).count() == MACHINES
