@@ -91,21 +91,21 @@ class AgentServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def GetProfile(self, request, context):
-        """What to boot for the pending deployment; moves it DEPLOY_START -> DEPLOYING.
+        """What to boot for the pending Baremetal; moves it DEPLOY_START -> DEPLOYING.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDetail(self, request, context):
-        """The deployment's hostname and network settings.
+        """The Baremetal's hostname and network settings.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ReportInstalled(self, request, context):
-        """The install script succeeded; moves the deployment to INSTALLED.
+        """The install script succeeded; moves the Baremetal to INSTALLED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,7 +120,7 @@ class AgentServiceServicer(object):
 
     def ReportProgress(self, request, context):
         """A step of the run reached, for the node's boot timeline; recorded once (the first
-        report wins). Deployment steps take the agent token, registration steps the
+        report wins). Baremetal steps take the agent token, registration steps the
         enrollment token. Never needed for the run to go on: agents ignore its failures.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
