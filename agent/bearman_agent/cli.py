@@ -12,7 +12,7 @@ from bearman_agent.errors import EXIT_CODES
 DESCRIPTION = "Bearman's first-stage agent: registers this server and deploys its OS."
 ENVIRONMENT = """environment:
   BEARMAN_SERVER    default for --server (HOST or HOST:PORT, port 50051 by default)
-  BEARMAN_TOKEN     default for --token (the enrollment token, or a deployment's agent token)"""
+  BEARMAN_TOKEN     default for --token (the enrollment token, or a Baremetal's agent token)"""
 
 
 def exit_codes_epilog() -> str:
@@ -155,11 +155,11 @@ def _add_single_calls(commands, *parents) -> None:
         ("ipxe", "print the iPXE script Bearman serves this node now (GetIpxe)"),
         (
             "profile",
-            "print the pending deployment's profile (GetProfile: moves it to DEPLOYING "
+            "print the pending Baremetal's profile (GetProfile: moves it to DEPLOYING "
             "and hands out its agent token, once)",
         ),
-        ("detail", "print the deployment's hostname and network (GetDetail; agent token)"),
-        ("installed", "report the deployment INSTALLED (ReportInstalled; agent token)"),
+        ("detail", "print the Baremetal's hostname and network (GetDetail; agent token)"),
+        ("installed", "report the Baremetal INSTALLED (ReportInstalled; agent token)"),
     )
     for name, summary in calls:
         parser = _subcommand(commands, name, summary, *parents)

@@ -90,7 +90,7 @@ class AgentClient:
         self._stub = agent_pb2_grpc.AgentServiceStub(self._channel)
 
     def with_token(self, token: str) -> AgentClient:
-        """The same connection speaking with another token (the deployment's agent token)."""
+        """The same connection speaking with another token (the Baremetal's agent token)."""
         other = object.__new__(AgentClient)
         other.__dict__.update(self.__dict__, token=check_token(token))
         return other
@@ -117,7 +117,7 @@ class AgentClient:
         return self.call("GetIpxe", agent_pb2.GetIpxeRequest(system_uuid=system_uuid))
 
     def get_profile(self, system_uuid: str) -> Any:
-        """GetProfile: what to boot; moves the deployment to DEPLOYING."""
+        """GetProfile: what to boot; moves the Baremetal to DEPLOYING."""
         return self.call("GetProfile", agent_pb2.GetProfileRequest(system_uuid=system_uuid))
 
     def get_detail(self, system_uuid: str) -> Any:
@@ -125,7 +125,7 @@ class AgentClient:
         return self.call("GetDetail", agent_pb2.GetDetailRequest(system_uuid=system_uuid))
 
     def report_installed(self, system_uuid: str) -> Any:
-        """ReportInstalled: the deployment is INSTALLED."""
+        """ReportInstalled: the Baremetal is INSTALLED."""
         request = agent_pb2.ReportInstalledRequest(system_uuid=system_uuid)
         return self.call("ReportInstalled", request)
 

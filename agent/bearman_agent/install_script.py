@@ -1,4 +1,4 @@
-"""Running the profile's install script with the deployment's detail in its environment."""
+"""Running the profile's install script with the Baremetal's detail in its environment."""
 
 from __future__ import annotations
 

@@ -56,6 +56,8 @@ def test_help_lists_every_subcommand_and_the_exit_codes():
     assert "exit codes:" in result.stdout
     for code in (EXIT_UNREACHABLE, EXIT_AUTH, EXIT_TOOL_MISSING):
         assert re.search(rf"^\s+{code}\s+\S", result.stdout, re.MULTILINE)
+    # The record is a Baremetal, as the admin, the REST API and bearman say.
+    assert "Baremetal's agent token" in result.stdout and "deployment" not in result.stdout
 
 
 @pytest.mark.parametrize("name", SUBCOMMANDS)
