@@ -16,7 +16,8 @@ from ..cabling import ExpectedLink
 
 
 def planned_links(nodes: list[Node]) -> dict[int, dict[str, ExpectedLink]]:
-    """Each node's planned links by NIC name (by node id), for all `nodes` at once."""
+    """Each node's planned links by NIC name (by node id), for all `nodes` at once (or
+    anything with their pk, serial and rack_position)."""
     serials = {node.serial for node in nodes if node.serial}
     positions = {node.rack_position for node in nodes if node.rack_position}
     by_serial, by_position = defaultdict(list), defaultdict(list)
