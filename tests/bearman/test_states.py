@@ -13,7 +13,7 @@ def test_every_status_has_a_row_in_its_table():
     assert set(DEPLOY_TRANSITIONS) == set(DeployStatus)
 
 
-def test_deployment_follows_the_design():
+def test_baremetal_follows_the_design():
     assert deploy_move_allowed("deploy_start", "deploying")
     assert deploy_move_allowed("deploying", "installed")
     assert deploy_move_allowed("deploying", "unrecoverable_error")

@@ -40,7 +40,7 @@ def test_a_stale_view_does_not_overwrite_a_newer_status():
     assert Event.objects.count() == 1
 
 
-def test_the_deployment_walk_stamps_each_status():
+def test_the_baremetal_walk_stamps_each_status():
     baremetal = baremetal_create(
         node=NodeFactory(), profile=ProfileFactory(), hostname="web01.example.test", actor="alice"
     )
@@ -69,7 +69,7 @@ def test_a_failure_keeps_its_error_and_a_redeploy_clears_it():
     assert Baremetal.objects.get(pk=baremetal.pk).last_error == ""
 
 
-def test_an_illegal_deployment_move_is_refused():
+def test_an_illegal_baremetal_move_is_refused():
     baremetal = BaremetalFactory(status=DeployStatus.DEPLOY_START)
     with pytest.raises(TransitionNotAllowed, match="Deploy start to Installed"):
         baremetal_transition(baremetal=baremetal, to=DeployStatus.INSTALLED, actor="agent")

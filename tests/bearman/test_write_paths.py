@@ -1,6 +1,6 @@
 """Every way of changing what a node boots leaves the rendered script right and an Event.
 
-Each boot-relevant field (node status, deployment status, hostname, profile, the profile's
+Each boot-relevant field (node status, Baremetal status, hostname, profile, the profile's
 boot fields) is changed through each entry point that can change it: the admin, the REST
 API, and the services the gRPC servicers and Celery tasks call. After each change the file
 nginx serves must be exactly what the dynamic endpoint answers.
@@ -130,7 +130,7 @@ def test_admin_hostname_and_vlan_edits_rewrite_the_script(admin_client):
     assert_consistent(node)
 
 
-def test_admin_deployment_status_moves_rewrite_the_script(admin_client):
+def test_admin_baremetal_status_moves_rewrite_the_script(admin_client):
     baremetal = deployed()
     node, seen = baremetal.node, set(node_events(baremetal.node))
     url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
@@ -243,7 +243,7 @@ def test_api_node_status_change_rewrites_the_script(api):
     assert new_event_of(node, set(), EventKind.NODE_STATUS) == "Ready → Maintenance"
 
 
-def test_api_deployment_lifecycle_rewrites_the_script(api):
+def test_api_baremetal_lifecycle_rewrites_the_script(api):
     node = NodeFactory(status=NodeStatus.READY)
     profile = ProfileFactory()
     seen: set[int] = set()
@@ -324,7 +324,7 @@ def node_events(node: Node) -> list[int]:
 # The operator's CLI (over the REST API) and the agent's calls (over real gRPC)
 
 
-def test_cli_status_and_deployment_changes_rewrite_the_script(cli):  # noqa: F811
+def test_cli_status_and_baremetal_changes_rewrite_the_script(cli):  # noqa: F811
     node, profile = NodeFactory(status=NodeStatus.READY), ProfileFactory()
     seen: set[int] = set()
     steps = [
@@ -501,7 +501,7 @@ def test_worker_tasks_rewrite_the_script(settings):
     assert "BMC" in new_event_of(registered, set(), EventKind.NODE_STATUS)
     assert_consistent(registered)
 
-    # The deadlines: a deployment stuck past its deadline, a BMC that never answered.
+    # The deadlines: a Baremetal stuck past its deadline, a BMC that never answered.
     stuck = deployed("stuck01")
     seen = set(node_events(stuck.node))
     silent = rendered_node(

@@ -1,4 +1,4 @@
-"""What the console tells an operator: where a node's deployment stands, how nodes arrive,
+"""What the console tells an operator: where a node's Baremetal stands, how nodes arrive,
 when things happened (to the second), and how to fill a profile."""
 
 from datetime import UTC, datetime, timedelta
@@ -31,24 +31,24 @@ def test_a_filter_that_matches_nothing_is_not_mistaken_for_an_empty_inventory(ad
     assert "No nodes yet" not in page and "0 nodes" in page
 
 
-def test_the_node_page_shows_its_failed_deployment_and_why(admin_client):
-    deployment = BaremetalFactory(
+def test_the_node_page_shows_its_failed_baremetal_and_why(admin_client):
+    baremetal = BaremetalFactory(
         hostname="db07.r3.example.test",
         status=DeployStatus.UNRECOVERABLE_ERROR,
         failed_at=datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),
         last_error="install script exited with status 2: mkfs: /dev/sdz missing",
     )
-    page = node_page(admin_client, deployment.node)
-    baremetal_url = reverse("admin:bearman_baremetal_change", args=[deployment.pk])
-    profile_url = reverse("admin:bearman_profile_change", args=[deployment.profile.pk])
+    page = node_page(admin_client, baremetal.node)
+    baremetal_url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
+    profile_url = reverse("admin:bearman_profile_change", args=[baremetal.profile.pk])
     assert f'<a href="{baremetal_url}">db07.r3.example.test</a>' in page
-    assert f'<a href="{profile_url}">{deployment.profile.name}</a>' in page
+    assert f'<a href="{profile_url}">{baremetal.profile.name}</a>' in page
     assert '<span class="badge badge-bad">Unrecoverable error</span>' in page
     assert "2026-03-04 05:06:07 UTC" in page  # since when, to the second
     assert "mkfs: /dev/sdz missing" in page
 
 
-def test_a_node_without_deployment_says_how_to_deploy_it(admin_client):
+def test_a_node_without_baremetal_says_how_to_deploy_it(admin_client):
     node = NodeFactory()
     page = node_page(admin_client, node)
     assert "Not deployed." in page
@@ -71,9 +71,9 @@ def test_the_node_page_shows_power_as_a_badge_with_when_it_was_seen(admin_client
     assert "2026-03-04 05:06:07 UTC (<time" in page
 
 
-def test_deployment_times_are_shown_to_the_second(admin_client):
-    deployment = BaremetalFactory(deploy_started_at=datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
-    url = reverse("admin:bearman_baremetal_change", args=[deployment.pk])
+def test_baremetal_times_are_shown_to_the_second(admin_client):
+    baremetal = BaremetalFactory(deploy_started_at=datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
+    url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
     assert "2026-03-04 05:06:07 UTC" in admin_client.get(url).content.decode()
 
 

@@ -30,7 +30,7 @@ def deploy(admin_client, nodes) -> None:
     assert "2 Baremetal(s) started" in response.content.decode()
 
 
-def test_deploying_a_node_that_is_on_power_cycles_it_into_the_deployment(admin_client):
+def test_deploying_a_node_that_is_on_power_cycles_it_into_the_baremetal(admin_client):
     running, off = fake_machine(power="on", serial="ON1"), fake_machine(power="off", serial="OFF1")
     deploy(admin_client, [running, off])
 
@@ -41,7 +41,7 @@ def test_deploying_a_node_that_is_on_power_cycles_it_into_the_deployment(admin_c
         finished = power_operation_run(operation_id=operations[node.pk].pk)
         assert finished.state == OperationState.SUCCEEDED
         # The machine booted (a boot uses up the one-time network boot): the node's agent
-        # now asks for its deployment, still waiting in DEPLOY_START.
+        # now asks for its Baremetal, still waiting in DEPLOY_START.
         machine = FakeBmc.objects.get(address=node.bmc_address, port=node.bmc_port)
         assert (machine.power, machine.boot_device) == ("on", "")
         assert node.baremetal.status == DeployStatus.DEPLOY_START

@@ -105,7 +105,7 @@ def test_bad_hostname_is_refused(admin_client, hostname):
     assert not Baremetal.objects.exists()
 
 
-def test_a_deployment_created_in_the_admin_starts_and_is_logged(admin_client):
+def test_a_baremetal_created_in_the_admin_starts_and_is_logged(admin_client):
     node, profile = NodeFactory(), ProfileFactory()
     response = admin_client.post(
         reverse("admin:bearman_baremetal_add"),
@@ -143,7 +143,7 @@ def test_legal_node_status_move_goes_through_the_state_machine(admin_client):
     assert (event.actor, event.data) == ("admin", {"from": "registered", "to": "maintenance"})
 
 
-def test_illegal_deployment_status_move_is_refused(admin_client):
+def test_illegal_baremetal_status_move_is_refused(admin_client):
     baremetal = BaremetalFactory()
     url = reverse("admin:bearman_baremetal_change", args=[baremetal.pk])
     response = admin_client.post(

@@ -16,7 +16,7 @@ from tests.factories import BaremetalFactory, FlavorFactory, NodeFactory, Profil
 pytestmark = pytest.mark.django_db
 
 UUID = "4c4c4544-0042-3510-8052-b3c04f4b4c32"
-# (method, path): every route of the API; {pk} is an existing deployment.
+# (method, path): every route of the API; {pk} is an existing Baremetal.
 ENDPOINTS = [
     ("get", "/api/v1/"),
     ("get", "/api/v1/nodes/"),

@@ -1,4 +1,4 @@
-"""Deployments through the API: create, redeploy, release, and the state table's refusals."""
+"""Baremetals through the API: create, redeploy, release, and the state table's refusals."""
 
 import pytest
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 BAREMETALS = "/api/v1/baremetals/"
 
 
-def test_create_starts_a_deployment_with_the_flavors_vlan(operator):
+def test_create_starts_a_baremetal_with_the_flavors_vlan(operator):
     node = NodeFactory(flavor=FlavorFactory(vlan=120))
     ProfileFactory(name="noble")
     response = operator.post(
@@ -62,7 +62,7 @@ def test_redeploy_starts_over(operator, status):
     assert (baremetal.status, baremetal.last_error) == ("deploy_start", "")
 
 
-def test_redeploying_a_running_deployment_is_a_409(operator):
+def test_redeploying_a_running_baremetal_is_a_409(operator):
     baremetal = BaremetalFactory(status=DeployStatus.DEPLOYING)
     response = operator.post(f"{BAREMETALS}{baremetal.pk}/redeploy/")
     assert response.status_code == 409
@@ -71,7 +71,7 @@ def test_redeploying_a_running_deployment_is_a_409(operator):
     assert baremetal.status == "deploying"
 
 
-def test_release_forgets_the_deployment(operator):
+def test_release_forgets_the_baremetal(operator):
     baremetal = BaremetalFactory()
     response = operator.post(f"{BAREMETALS}{baremetal.pk}/release/")
     assert response.status_code == 204

@@ -3,7 +3,7 @@
 The `schemathesis` command generates requests (valid and invalid) for every operation from
 the OpenAPI description and sends them over real HTTP to pytest-django's live server,
 authenticated as an operator allowed everything, with records in place so that lookups
-also find things: nodes, a deployment, a flavor, a profile, and IPman pools holding
+also find things: nodes, a Baremetal, a flavor, a profile, and IPman pools holding
 allocations (so that allocate, reserve and release meet a real pool). Every check it has
 runs but one: `positive_data_acceptance` expects every schema-valid request to succeed,
 and a schema cannot say that a profile or flavor named in a request must exist; those

@@ -48,7 +48,7 @@ def test_registering_again_keeps_address_and_credentials(agent, ipmi_pool):
     assert Node.objects.count() == 1
 
 
-def test_the_whole_deployment_reaches_installed(agent, ipmi_pool):
+def test_the_whole_baremetal_reaches_installed(agent, ipmi_pool):
     agent.Register(register_request(UUID), metadata=ENROLL, timeout=10)
     node = Node.objects.get()
     profile = ProfileFactory(
@@ -83,7 +83,7 @@ def test_the_whole_deployment_reaches_installed(agent, ipmi_pool):
     )
 
 
-def test_a_failed_deployment_is_unrecoverable_and_logged(agent, ipmi_pool):
+def test_a_failed_baremetal_is_unrecoverable_and_logged(agent, ipmi_pool):
     agent.Register(register_request(UUID), metadata=ENROLL, timeout=10)
     baremetal_create(
         node=Node.objects.get(),

@@ -51,7 +51,7 @@ def test_register_dry_run_creates_the_node_and_prints_the_bmc_commands(grpc_targ
     assert node.events.filter(kind=EventKind.REGISTERED).exists()
 
 
-def registered_deployment(grpc_target, artifacts, script: str):
+def registered_baremetal(grpc_target, artifacts, script: str):
     assert (
         cli(grpc_target, "register", "--dry-run", "--no-poweroff", "--lldp-wait", "0").returncode
         == EXIT_OK
@@ -76,7 +76,7 @@ def registered_deployment(grpc_target, artifacts, script: str):
 
 def test_deploy_dry_run_reaches_installed_and_prints_kexec(grpc_target, ipmi_pool, artifacts):
     script = "#!/bin/sh\nset -e\necho installing $BEARMAN_HOSTNAME\n"
-    registered_deployment(grpc_target, artifacts, script)
+    registered_baremetal(grpc_target, artifacts, script)
     result = cli(grpc_target, "deploy", "--dry-run")
     assert result.returncode == EXIT_OK, result.stderr
     assert Baremetal.objects.get().status == DeployStatus.INSTALLED
@@ -91,7 +91,7 @@ def test_a_failing_install_script_ends_unrecoverable_with_its_error(
     grpc_target, ipmi_pool, artifacts
 ):
     script = "#!/bin/sh\necho 'disk /dev/sdz not found' >&2\nexit 3\n"
-    registered_deployment(grpc_target, artifacts, script)
+    registered_baremetal(grpc_target, artifacts, script)
     result = cli(grpc_target, "deploy", "--dry-run")
     assert result.returncode == EXIT_STEP_FAILED
     baremetal = Baremetal.objects.get()

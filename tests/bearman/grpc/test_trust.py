@@ -1,7 +1,7 @@
 """The enrollment token proves only "a machine of this site" (docs/security.md).
 
 Over a real loopback port against a real `run_grpc` process: a known node past
-registration is not re-registered unasked, a deployment claimed twice fails loudly, the
+registration is not re-registered unasked, a Baremetal claimed twice fails loudly, the
 enrollment token cannot fail a READY node, and new registrations are rate-limited.
 """
 
@@ -90,7 +90,7 @@ def test_a_known_node_registering_again_is_quarantined_not_overwritten(agent, ip
     assert not node.events.filter(kind=EventKind.REGISTERED).exclude(pk__lt=event.pk).exists()
 
 
-def test_a_registered_node_with_a_deployment_is_quarantined_too(agent, ipmi_pool):
+def test_a_registered_node_with_a_baremetal_is_quarantined_too(agent, ipmi_pool):
     agent.Register(register_request(UUID), metadata=ENROLL, timeout=10)
     node = Node.objects.get()
     baremetal_create(node=node, profile=ProfileFactory(), hostname="web01.example.test", actor="a")
@@ -166,7 +166,7 @@ def test_the_real_agent_of_a_quarantined_node_exits_refused_and_stays_on(grpc_ta
 # Finding 2 ----------------------------------------------------------------------------
 
 
-def test_a_deployment_claimed_twice_fails_loudly_naming_both_callers(agent, ipmi_pool):
+def test_a_baremetal_claimed_twice_fails_loudly_naming_both_callers(agent, ipmi_pool):
     agent.Register(register_request(UUID), metadata=ENROLL, timeout=10)
     node = Node.objects.get()
     baremetal_create(node=node, profile=ProfileFactory(), hostname="web01.example.test", actor="a")
@@ -189,7 +189,7 @@ def test_a_deployment_claimed_twice_fails_loudly_naming_both_callers(agent, ipmi
         "first_claimant": "127.0.0.1",
         "second_claimant": "127.0.0.1",
     }
-    # The first claimant's token is void: it cannot mark the deployment installed.
+    # The first claimant's token is void: it cannot mark the Baremetal installed.
     installed = refused(
         lambda: agent.ReportInstalled(
             agent_pb2.ReportInstalledRequest(system_uuid=UUID),

@@ -83,7 +83,7 @@ def test_a_failed_registration_boots_to_register_again(client):
     assert "bearman.mode=register" in body
 
 
-def test_a_pending_deployment_boots_the_first_stage_in_deploy_mode(client):
+def test_a_pending_baremetal_boots_the_first_stage_in_deploy_mode(client):
     baremetal = BaremetalFactory(node=with_secret(NodeFactory(status=NodeStatus.READY)))
     _, body = fetch(client, f"/ipxe/{baremetal.node.uuid}")
     assert "bearman.mode=deploy" in body

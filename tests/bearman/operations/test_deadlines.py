@@ -18,7 +18,7 @@ def _deadlines(settings):
     settings.BEARMAN_BMC_DEADLINE_MINUTES = 30
 
 
-def test_a_deployment_stuck_past_its_deadline_fails_with_a_notice():
+def test_a_baremetal_stuck_past_its_deadline_fails_with_a_notice():
     waiting = BaremetalFactory(status=DeployStatus.DEPLOY_START, deploy_started_at=T0)
     running = BaremetalFactory(
         status=DeployStatus.DEPLOYING, deploy_started_at=T0, deploying_at=T0 + timedelta(minutes=30)
@@ -35,7 +35,7 @@ def test_a_deployment_stuck_past_its_deadline_fails_with_a_notice():
     assert baremetals_flag_stuck(now=T0 + timedelta(days=1)) == 0  # flagged once
 
 
-def test_installed_deployments_are_left_alone():
+def test_installed_baremetals_are_left_alone():
     BaremetalFactory(status=DeployStatus.INSTALLED, deploy_started_at=T0)
     assert baremetals_flag_stuck(now=T0 + timedelta(days=3)) == 0
 

@@ -1,4 +1,4 @@
-"""Deployments and their service addresses from IPman."""
+"""Baremetals and their service addresses from IPman."""
 
 import pytest
 

@@ -12,7 +12,7 @@ from tests.bearman.grpc.test_agent_end_to_end import (  # noqa: F401 (a fixture)
     UUID,
     _agents_on_loopback,
     cli,
-    registered_deployment,
+    registered_baremetal,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,10 +20,10 @@ Step = BootStepName
 SCRIPT = "#!/bin/sh\nset -e\necho installing $BEARMAN_HOSTNAME\n"
 
 
-def test_a_deployment_shows_each_agent_step_in_order_with_durations(
+def test_a_baremetal_shows_each_agent_step_in_order_with_durations(
     grpc_target, ipmi_pool, artifacts
 ):
-    registered_deployment(grpc_target, artifacts, SCRIPT)
+    registered_baremetal(grpc_target, artifacts, SCRIPT)
     assert cli(grpc_target, "deploy", "--dry-run").returncode == EXIT_OK
     timeline = baremetal_timeline(baremetal=Baremetal.objects.get())
     assert [entry.step for entry in timeline.entries] == [
@@ -42,7 +42,7 @@ def test_a_deployment_shows_each_agent_step_in_order_with_durations(
 def test_a_failing_install_script_stops_the_timeline_with_the_agents_words(
     grpc_target, ipmi_pool, artifacts
 ):
-    registered_deployment(grpc_target, artifacts, "#!/bin/sh\necho 'no disk sdz' >&2\nexit 3\n")
+    registered_baremetal(grpc_target, artifacts, "#!/bin/sh\necho 'no disk sdz' >&2\nexit 3\n")
     assert cli(grpc_target, "deploy", "--dry-run").returncode == EXIT_STEP_FAILED
     timeline = baremetal_timeline(baremetal=Baremetal.objects.get())
     assert [entry.step for entry in timeline.entries][-2:] == [Step.INSTALL_STARTED, Step.FAILED]

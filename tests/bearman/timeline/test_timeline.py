@@ -107,7 +107,7 @@ def test_a_redeploy_starts_an_empty_timeline():
     assert baremetal_timeline(baremetal=baremetal).entries == []
 
 
-def test_power_on_of_a_node_without_a_pending_deployment_records_nothing():
+def test_power_on_of_a_node_without_a_pending_baremetal_records_nothing():
     node = NodeFactory()
     timeline_powered_on(node_id=node.pk, uuid=node.uuid, detail="Power on", at=T0)
     installed = BaremetalFactory(status=DeployStatus.INSTALLED)
