@@ -48,7 +48,7 @@ def vm_lab_prepare(*, first_stage_dir: Path, ipmi_network: str = IPMI_NETWORK) -
         profile.append = "console=ttyS0,115200n8 hostname={hostname}"
         profile.install_script = INSTALL_SCRIPT
         profile.full_clean()
-        profile_save(profile=profile)
+        profile_save(profile=profile, actor="lab")
         flavor, _ = Flavor.objects.update_or_create(
             name=FLAVOR,
             defaults={

@@ -77,7 +77,7 @@ class ProfileAdmin(ConsoleStyle, admin.ModelAdmin):
         return fields if obj else [f for f in fields if f not in self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
-        profile_save(profile=obj)
+        profile_save(profile=obj, actor=request.user.get_username())
 
     @admin.display(description="Description", ordering="description")
     def summary(self, profile):

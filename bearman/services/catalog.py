@@ -10,25 +10,53 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from bearman.errors import ProfileInUse
-from bearman.models import Baremetal, BootArtifact, Flavor, Profile
+from bearman.models import Baremetal, BootArtifact, EventKind, Flavor, Profile
 from bearman.models.profile import normalise_line_endings
 
 from .boot_files import ipxe_render_on_commit
+from .events import EventRecord, FieldChanges, events_record_many
 
 CHUNK = 1024 * 1024
 
 
-def profile_save(*, profile: Profile) -> Profile:
-    """Save a profile and re-render the scripts of every node it is deployed on.
+def profile_save(*, profile: Profile, actor: str) -> Profile:
+    """Save a profile and re-render the scripts of every node it is deployed on; each of
+    those nodes gets an Event when a field its boot script reads changed.
 
     The install script is stored with LF line endings, whoever sent it (admin, API).
     """
     profile.install_script = normalise_line_endings(profile.install_script)
     with transaction.atomic():
+        stored = Profile.objects.filter(pk=profile.pk).first() if profile.pk else None
         profile.save()
-        uuids = Baremetal.objects.filter(profile=profile).values_list("node__uuid", flat=True)
-        ipxe_render_on_commit(uuids=list(uuids))
+        deployed = Baremetal.objects.filter(profile=profile).values_list("node_id", "node__uuid")
+        if stored and (changes := _boot_changes(stored, profile)):
+            message = f"Profile {profile.name} changed: {changes.described()}"
+            events_record_many(
+                records=[
+                    EventRecord(node_id, EventKind.BAREMETAL, message, actor, changes.as_data())
+                    for node_id, _ in deployed
+                ]
+            )
+        ipxe_render_on_commit(uuids=[uuid for _, uuid in deployed])
     return profile
+
+
+def _boot_changes(stored: Profile, profile: Profile) -> FieldChanges:
+    """What a node's boot script reads of its profile (services.boot_scripts), as changed."""
+    old, new = _boot_fields(stored), _boot_fields(profile)
+    return FieldChanges(
+        (field, (old[field], new[field])) for field in old if old[field] != new[field]
+    )
+
+
+def _boot_fields(profile: Profile) -> dict:
+    artifacts = {
+        field: artifact.name if (artifact := getattr(profile, field)) else ""
+        for field in ("kernel_artifact", "initrd_artifact")
+    }
+    fields = ("name", "boot_method", "kernel_url", "initrd_url", "append")
+    return {**{field: getattr(profile, field) for field in fields}, **artifacts}
 
 
 def profile_delete(*, profile: Profile) -> None:

@@ -36,7 +36,7 @@ def lab_prepare() -> Flavor:
         profile.append = "console=ttyS0 hostname={hostname}"
         profile.install_script = INSTALL_SCRIPT
         profile.full_clean()
-        profile_save(profile=profile)
+        profile_save(profile=profile, actor="lab")
         flavor, _ = Flavor.objects.update_or_create(
             name="lab",
             defaults={

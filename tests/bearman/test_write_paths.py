@@ -189,8 +189,15 @@ def test_admin_profile_edit_rewrites_every_script_using_it(admin_client):
         "install_script": "",
     }
     url = reverse("admin:bearman_profile_change", args=[baremetal.profile.pk])
+    seen = set(node_events(baremetal.node))
     assert admin_client.post(url, form).status_code == 302
     assert "/v2/vmlinuz console=ttyS1" in assert_consistent(baremetal.node)
+    message = new_event_of(baremetal.node, seen, EventKind.BAREMETAL)
+    assert "append console=ttyS0 → console=ttyS1" in message and "kernel_url" in message
+    # Saved again unchanged: the script is the same, and nothing to record.
+    assert admin_client.post(url, form).status_code == 302
+    assert_consistent(baremetal.node)
+    assert not baremetal.node.events.exclude(pk__in=seen).exists()
 
 
 def test_admin_node_deletion_removes_the_script_and_releases_the_addresses(admin_client):
@@ -273,6 +280,7 @@ def test_api_baremetal_lifecycle_rewrites_the_script(api):
 
 def test_api_profile_change_rewrites_every_script_using_it(api):
     baremetal = deployed(boot_method="ipxe")
+    seen = set(node_events(baremetal.node))
     response = api.patch(
         f"/api/v1/profiles/{baremetal.profile.name}/",
         {"append": "console=ttyS2 quiet"},
@@ -280,6 +288,8 @@ def test_api_profile_change_rewrites_every_script_using_it(api):
     )
     assert response.status_code == 200, response.content
     assert "console=ttyS2 quiet" in assert_consistent(baremetal.node)
+    message = new_event_of(baremetal.node, seen, EventKind.BAREMETAL)
+    assert "→ console=ttyS2 quiet" in message
 
 
 # The services behind gRPC (the agent) and Celery (checks and deadlines)

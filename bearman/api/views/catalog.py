@@ -40,10 +40,14 @@ class ProfileViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "updated_at"]
 
     def perform_create(self, serializer):
-        serializer.instance = profile_save(profile=Profile(**serializer.validated_data))
+        serializer.instance = profile_save(
+            profile=Profile(**serializer.validated_data), actor=self.request.user.get_username()
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = profile_save(profile=_updated(serializer))
+        serializer.instance = profile_save(
+            profile=_updated(serializer), actor=self.request.user.get_username()
+        )
 
     def perform_destroy(self, instance):
         profile_delete(profile=instance)
