@@ -31,7 +31,7 @@ from bearman.metrics import NOTICES_UNDELIVERABLE
 from bearman.models import Node, Notice, NoticeKind
 from bearman.models.notice import NoticeFlusher, NoticeState, NoticeUndeliverable
 
-from .queueing import TaskName, task_queue
+from .queueing import Lane, TaskName, task_queue
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,12 @@ def notice_raise(*, node: Node, kind: NoticeKind, message: str, ssh_address: str
 
 
 def _schedule_flush() -> None:
-    # After the batch window, so a burst of failures goes out as one message.
+    # After the batch window, so a burst of failures goes out as one message; in the
+    # background lane, as beat's flush (CELERY_TASK_ROUTES): a slow webhook may hold a
+    # flusher for FLUSH_BUDGET_SECONDS, never one of the operator lane's processes.
     task_queue(
         TaskName.NOTICES_FLUSH,
+        lane=Lane.BACKGROUND,
         countdown=_below_visibility_timeout(settings.BEARMAN_NOTIFY_BATCH_SECONDS),
         what="notice flush",
         meanwhile="the periodic flush sends the notices",

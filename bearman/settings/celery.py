@@ -78,7 +78,10 @@ BEARMAN_BMC_BREAKER_MAX_SECONDS = env_int("BEARMAN_BMC_BREAKER_MAX_SECONDS", 360
 # two are the zone-less lanes, for the rest (notices, deadlines, bulk requests).
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("background"))
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"bearman.tasks.power_sync": {"queue": "background"}}
+CELERY_TASK_ROUTES = {
+    "bearman.tasks.power_sync": {"queue": "background"},
+    "bearman.tasks.notices_flush": {"queue": "background"},
+}
 # The availability zones whose BMC work a worker takes: * (every zone of Bearman's
 # nodes, new ones included) or names separated by commas, for a worker in a site that
 # reaches only those zones' BMCs (README, "Running a second site").

@@ -1,9 +1,14 @@
 """Zone queues on the real brokers, whatever an operator called the zone."""
 
 import pytest
+from django.db import transaction
 
+from bearman.celery import app as celery_app
+from bearman.models import NoticeKind
+from bearman.services.notices import notice_raise
 from bearman.services.queueing import Lane, TaskName, task_queue, zone_of_queue, zone_queue_name
 from bearman.services.zones import broker_queue_lengths
+from tests.factories import NodeFactory
 
 from .support import RABBITMQ_URL, broker, redis_url
 
@@ -30,3 +35,14 @@ def test_a_queue_name_gives_back_its_zone_and_lane_and_other_queues_none():
             assert zone_of_queue(zone_queue_name(zone, lane)) == (zone, lane)
     assert zone_queue_name("rack.7", Lane.OPERATOR) != zone_queue_name("rack", Lane.OPERATOR)
     assert [zone_of_queue(name) for name in ("celery", "background", "zone.a.x")] == [None] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notice_flushes_raised_or_from_beat_wait_in_the_background_lane():
+    """A flush may wait on a slow webhook for a minute: never in an operator's lane."""
+    with broker(redis_url(), []):
+        with transaction.atomic():
+            notice_raise(node=NodeFactory(), kind=NoticeKind.BAREMETAL_FAILED, message="x")
+        celery_app.send_task(TaskName.NOTICES_FLUSH)  # as beat sends it: routed by settings
+        lengths = broker_queue_lengths([lane.value for lane in Lane])
+    assert lengths == {Lane.OPERATOR.value: 0, Lane.BACKGROUND.value: 2}
