@@ -38,7 +38,8 @@ class BootStep(models.Model):
     started over) clears the old run's steps first.
     """
 
-    node_uuid = SystemUuidField("system UUID", db_index=True)
+    # Found by the unique constraint's index, which starts with it: no index of its own.
+    node_uuid = SystemUuidField("system UUID")
     flow = models.CharField(max_length=16, choices=BootFlow.choices)
     baremetal = models.ForeignKey(
         "bearman.Baremetal",
