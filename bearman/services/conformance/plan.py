@@ -16,8 +16,7 @@ from ..cabling import ExpectedLink
 
 
 def planned_links(nodes: list[Node]) -> dict[int, dict[str, ExpectedLink]]:
-    """Each node's planned links by NIC name (by node id), for all `nodes` at once (or
-    anything with their pk, serial and rack_position)."""
+    """Each node's planned links by NIC name (by node id), for all `nodes` at once."""
     serials = {node.serial for node in nodes if node.serial}
     positions = {node.rack_position for node in nodes if node.rack_position}
     by_serial, by_position = defaultdict(list), defaultdict(list)

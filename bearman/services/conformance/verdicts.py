@@ -10,7 +10,6 @@ cable fix the facts must be new: arm a re-registration, whose verdict counts the
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -46,17 +45,15 @@ def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
     A node with no flavor, no cabling plan and no earlier verdict has nothing to check
     and gets no verdict. A few statements for the whole batch, whatever its size.
     """
-    # Who has anything to check, from a narrow read: most batches have nobody.
-    latest = ConformanceVerdict.objects.filter(node=OuterRef("pk"), latest=True)
-    rows = Node.objects.filter(pk__in=node_ids).annotate(had_verdict=Exists(latest))
-    keys = [
-        _PlanKey(*row)
-        for row in rows.values_list("pk", "serial", "rack_position", "flavor_id", "had_verdict")
-    ]
-    links = planned_links(keys)
-    due = [key.pk for key in keys if key.flavor_id or links[key.pk] or key.had_verdict]
-    nodes = list(_with_history(Node.objects.filter(pk__in=due))) if due else []
-    verdicts = _verdicts_record(nodes, links, VerdictTrigger.REGISTRATION, actor)
+    # Who has anything to check, before reading anyone's facts.
+    nodes = list(_with_history(Node.objects.filter(pk__in=node_ids).defer("facts")))
+    links = planned_links(nodes)
+    due = [n for n in nodes if n.flavor_id or links[n.pk] or n.had_verdict]
+    if due:
+        facts = dict(Node.objects.filter(pk__in=[n.pk for n in due]).values_list("pk", "facts"))
+        for node in due:
+            node.facts = facts[node.pk]
+    verdicts = _verdicts_record(due, links, VerdictTrigger.REGISTRATION, actor)
     return {verdict.node_id for verdict in verdicts if verdict.held}
 
 
@@ -95,16 +92,6 @@ def conformance_waive(
             verdict__node=node, verdict__latest=True, kind=kind, component=component
         ).update(waiver=waiver)
     return waiver
-
-
-class _PlanKey(NamedTuple):
-    """What tells whether a node has anything to check."""
-
-    pk: int
-    serial: str
-    rack_position: str
-    flavor_id: int | None
-    had_verdict: bool
 
 
 @dataclass
