@@ -32,6 +32,7 @@ def unfinished(folder: str) -> list[str]:
 
 def test_a_message_appears_under_its_queue_name_only_when_whole(tmp_path):
     folders = {key: str(tmp_path) for key in ("data_folder_in", "data_folder_out")}
+    folders["control_folder"] = str(tmp_path / "control")  # kombu's default: ./control
     body = "x" * 8_000_000  # big enough that writing one takes a few milliseconds
     partial, done = [], threading.Event()
 
