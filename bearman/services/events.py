@@ -44,6 +44,8 @@ def event_record(
 
 def events_record_many(*, records: list[EventRecord]) -> None:
     """Append many events, of any nodes, in one statement; nothing is read back."""
+    if not records:
+        return
     now = timezone.now()
     if connection.vendor != "postgresql":
         Event.objects.bulk_create(Event(**record._asdict(), created_at=now) for record in records)

@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bearman.models import Baremetal, EventKind, Node, PowerAction, PowerOperation
+from bearman.models import (
+    Baremetal,
+    Event,
+    EventKind,
+    Node,
+    PowerAction,
+    PowerOperation,
+    Profile,
+)
 from bearman.services import baremetal_create, node_delete
 from bearman.services.addresses import bmc_address_leases
 from bearman.services.admission import node_rearm
@@ -290,6 +298,14 @@ def test_api_profile_change_rewrites_every_script_using_it(api):
     assert "console=ttyS2 quiet" in assert_consistent(baremetal.node)
     message = new_event_of(baremetal.node, seen, EventKind.BAREMETAL)
     assert "→ console=ttyS2 quiet" in message
+
+
+def test_api_change_of_a_profile_nobody_uses_records_nothing(api):
+    profile = ProfileFactory(boot_method="kexec", append="quiet")
+    response = api.patch(f"/api/v1/profiles/{profile.name}/", {"append": ""}, format="json")
+    assert response.status_code == 200, response.content
+    assert Profile.objects.get(pk=profile.pk).append == ""
+    assert not Event.objects.exists()
 
 
 # The services behind gRPC (the agent) and Celery (checks and deadlines)
