@@ -14,7 +14,6 @@ from bearman.errors import TransitionNotAllowed
 from bearman.models import EventKind, Node
 from bearman.states import NodeStatus
 
-from .boot_files import ipxe_render_on_commit
 from .events import event_record
 from .transitions import node_transition
 
@@ -55,8 +54,6 @@ def node_rearm(*, node: Node, actor: str) -> Node:
             actor=actor,
             data={"until": until.isoformat(), "seconds": seconds},
         )
-        # Its iPXE script boots the registration agent while armed.
-        ipxe_render_on_commit(uuids=[node.uuid])
     return node
 
 
@@ -83,6 +80,5 @@ def nodes_disarm_expired(*, now) -> int:
                 actor="system",
                 data={"expired": until.isoformat()},
             )
-            ipxe_render_on_commit(uuids=[node.uuid])
         disarmed += 1
     return disarmed

@@ -29,7 +29,9 @@ def profile_save(*, profile: Profile, actor: str) -> Profile:
     with transaction.atomic():
         stored = Profile.objects.filter(pk=profile.pk).first() if profile.pk else None
         profile.save()
-        deployed = Baremetal.objects.filter(profile=profile).values_list("node_id", "node__uuid")
+        deployed = list(
+            Baremetal.objects.filter(profile=profile).values_list("node_id", "node__uuid")
+        )
         if stored and (changes := _boot_changes(stored, profile)):
             message = f"Profile {profile.name} changed: {changes.described()}"
             events_record_many(

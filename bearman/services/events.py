@@ -8,10 +8,13 @@ from bearman.models import Event, EventKind, Node
 
 from .boot_files import ipxe_render_on_commit
 
-# A node's iPXE script depends on its status and its Baremetal (bearman.services.boot_scripts
-# NodeBootState), and every change to either is recorded as one of these: recording it is
-# where the re-render is asked for, so no writer can record the change and forget the file.
-BOOT_EVENT_KINDS = frozenset({EventKind.NODE_STATUS, EventKind.BAREMETAL})
+# A node's iPXE script depends on its status, its Baremetal and its re-registration arming
+# (bearman.services.boot_scripts NodeBootState), and every change to them is recorded as one
+# of these: recording it is where the re-render is asked for, so no writer can record the
+# change and forget the file.
+BOOT_EVENT_KINDS = frozenset(
+    {EventKind.NODE_STATUS, EventKind.BAREMETAL, EventKind.REREGISTRATION_ARMED}
+)
 
 # Many events in one statement (PostgreSQL): one array per column, one element per event.
 INSERT_MANY = f"""
