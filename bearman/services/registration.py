@@ -39,7 +39,7 @@ from ipman.assignment import Assignment
 
 from .addresses import availability_zones_for, bmc_address_leases
 from .boot_files import ipxe_render_on_commit
-from .conformance import nodes_conformance_check
+from .conformance import Subject, nodes_conformance_check
 from .events import EventRecord, event_record, events_record_many
 from .inserts import default_placeholders, defaulted_fields, defaults_prepared
 from .notices import notice_raise
@@ -68,6 +68,10 @@ LOCKED_COLUMNS = (
     "bmc_password_encrypted",
     "first_registered_at",
     "reregistration_armed_until",
+    # For the conformance check, which the batch hands what it holds.
+    "flavor_id",
+    "serial",
+    "rack_position",
 )
 # Insert the new nodes, lock every one (ON CONFLICT DO UPDATE locks the row it meets) and
 # read what the batch needs, in one statement. The batch writes these columns of a new node;
@@ -279,7 +283,7 @@ def _register_together(requests: list[RegistrationRequest]) -> list[Registration
         going = {uuid: node for uuid, node in nodes.items() if verdicts[uuid] in REGISTERING}
         going, leases, passwords = _nodes_register(going, by_node, requests, verdicts, now)
         # A node that does not conform is held (MAINTENANCE), so its BMC check waits.
-        held = nodes_conformance_check(node_ids=[n.pk for n in going.values()], actor=AGENT)
+        held = nodes_conformance_check(nodes=_subjects(going, by_node), actor=AGENT)
         refusals = _refusals_record(nodes, by_node, verdicts) | throttled
         ipxe_render_on_commit(uuids=[u for u, v in verdicts.items() if v != Verdict.REFUSE])
         bmc_checks_request(
@@ -313,6 +317,18 @@ def _nodes_register(going, by_node, requests, verdicts, now):
     )
     boot_steps_record(records=[_registered_step(uuid, by_node[uuid][0]) for uuid in going])
     return going, leases, passwords
+
+
+def _subjects(going: dict[str, "_Locked"], by_node) -> list[Subject]:
+    """What the conformance check needs of each registered node, as this batch wrote it."""
+    subjects = []
+    for uuid, node in going.items():
+        serial = _reported_identity(by_node[uuid]).get("serial") or node.serial
+        facts = by_node[uuid][-1].facts
+        subjects.append(
+            Subject(node.pk, uuid, node.status, node.flavor_id, serial, node.rack_position, facts)
+        )
+    return subjects
 
 
 def _registered_step(uuid: str, request: RegistrationRequest) -> StepRecord:
@@ -374,6 +390,9 @@ class _Locked(NamedTuple):
     bmc_password_encrypted: str
     first_registered_at: object
     reregistration_armed_until: object
+    flavor_id: int | None
+    serial: str
+    rack_position: str
 
 
 def _may_register_again(status: str) -> bool:
@@ -525,9 +544,7 @@ def _nodes_update(nodes, by_node, leases, passwords, now) -> None:
     """Each node's facts (the last request's), identity, BMC address and credentials."""
     rows = []
     for uuid, node in nodes.items():
-        identity = {}
-        for request in by_node[uuid]:
-            identity.update(identity_changes(request.identity))
+        identity = _reported_identity(by_node[uuid])
         facts = by_node[uuid][-1].facts
         rows.append(
             {
@@ -552,6 +569,14 @@ def _nodes_update(nodes, by_node, leases, passwords, now) -> None:
         Node.objects.filter(pk=changes.pop("id")).update(
             **changes, bmc_username=username, last_registered_at=now, updated_at=now
         )
+
+
+def _reported_identity(requests: list[RegistrationRequest]) -> dict:
+    """Serial, vendor and product as this batch's requests of one node report them."""
+    identity = {}
+    for request in requests:
+        identity.update(identity_changes(request.identity))
+    return identity
 
 
 def _bmc_settings(lease: Assignment, password: str) -> BmcSettings:

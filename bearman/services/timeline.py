@@ -7,13 +7,13 @@ the first occurrence wins, so a node retrying a step keeps the time it first got
 
 import datetime
 import enum
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from bearman.errors import NodeNotFound
 from bearman.metrics import BOOT_STEP_SECONDS
@@ -83,9 +83,14 @@ PAST_REGISTRATION = frozenset({NodeStatus.READY, NodeStatus.MAINTENANCE, NodeSta
 # How long the steps of a UUID no node has are kept (its first stage may still register).
 STRANGER_STEPS_KEPT = datetime.timedelta(days=1)
 
+# Each new row comes back with when its run reached a step before this one, for the
+# histogram: earlier than this INSERT's time, so rows of the same INSERT never count (the
+# same on both engines, whatever each lets a RETURNING subquery see).
 INSERT = (
     "INSERT INTO {table} (node_uuid, flow, baremetal_id, step, at, detail) "
-    "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid, flow, step"
+    "VALUES {rows} ON CONFLICT DO NOTHING RETURNING node_uuid, flow, step, "
+    "(SELECT MAX(earlier.at) FROM {table} AS earlier WHERE earlier.node_uuid = "
+    "{table}.node_uuid AND earlier.flow = {table}.flow AND earlier.at < %s)"
 )
 
 
@@ -111,12 +116,14 @@ def boot_steps_record(*, records: list[StepRecord], at: datetime.datetime | None
         params += [record.uuid, record.flow, record.baremetal_id, record.step]
         params += [stamp, record.detail[:300]]
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(records))
+    table = BootStep._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(INSERT.format(table=BootStep._meta.db_table, rows=rows), params)
-        new = {tuple(row) for row in cursor.fetchall()}
+        cursor.execute(INSERT.format(table=table, rows=rows), [*params, stamp])
+        new = {(uuid, flow, step): _as_datetime(before) for uuid, flow, step, before in cursor}
     created = [r for r in records if (r.uuid, r.flow, r.step) in new]
     if created:
-        transaction.on_commit(lambda: _observe(created, at), robust=True)
+        durations = _durations(created, [new[r.uuid, r.flow, r.step] for r in created], at)
+        transaction.on_commit(lambda: _observe(durations), robust=True)
     return len(created)
 
 
@@ -134,26 +141,35 @@ def boot_step_record(
     return boot_steps_record(records=[record], at=at) == 1
 
 
-def _observe(records: list[StepRecord], at: datetime.datetime) -> None:
-    """Each new step's histogram: the time since its run's step before it.
+def _durations(records: list[StepRecord], before: list, at: datetime.datetime) -> list:
+    """Each new step's time since its run's step before it (a Baremetal's first step:
+    since its deploy started); None when there is nothing before it."""
+    started = {}
+    first = {r.baremetal_id for r, when in zip(records, before, strict=True) if when is None}
+    if first - {None}:
+        started = dict(
+            Baremetal.objects.filter(pk__in=first - {None}).values_list("pk", "deploy_started_at")
+        )
+    durations = []
+    for record, when in zip(records, before, strict=True):
+        when = when or started.get(record.baremetal_id)
+        seconds = None if when is None else max((at - when).total_seconds(), 0.0)
+        durations.append((record.flow, record.step, seconds))
+    return durations
 
-    Two queries for the whole batch (a Register batch records dozens of steps at once).
-    """
-    earlier = defaultdict(list)
-    rows = BootStep.objects.filter(node_uuid__in={r.uuid for r in records}, at__lte=at)
-    for uuid, flow, step, when in rows.values_list("node_uuid", "flow", "step", "at"):
-        earlier[uuid, flow].append((step, when))
-    started = dict(
-        Baremetal.objects.filter(
-            pk__in={r.baremetal_id for r in records if r.baremetal_id is not None}
-        ).values_list("pk", "deploy_started_at")
-    )
-    for record in records:
-        times = [when for step, when in earlier[record.uuid, record.flow] if step != record.step]
-        before = max(times, default=started.get(record.baremetal_id))
-        if before is not None:
-            seconds = max((at - before).total_seconds(), 0.0)
-            BOOT_STEP_SECONDS.labels(record.flow, record.step).observe(seconds)
+
+def _observe(durations: list) -> None:
+    """The histogram, once the steps are committed."""
+    for flow, step, seconds in durations:
+        if seconds is not None:
+            BOOT_STEP_SECONDS.labels(flow, step).observe(seconds)
+
+
+def _as_datetime(value) -> datetime.datetime | None:
+    # SQLite hands a computed column back as its stored text (UTC, as Django writes it).
+    if isinstance(value, str):
+        return parse_datetime(value).replace(tzinfo=datetime.UTC)
+    return value
 
 
 def baremetal_step_record(*, baremetal: Baremetal, step: BootStepName, detail: str = "") -> bool:

@@ -3,6 +3,7 @@
 from .rules import Difference, node_differences
 from .selectors import NodeConformance, difference_waivable, node_conformance
 from .verdicts import (
+    Subject,
     conformance_waive,
     differences_text,
     node_conformance_recheck,
@@ -12,6 +13,7 @@ from .verdicts import (
 __all__ = [
     "Difference",
     "NodeConformance",
+    "Subject",
     "conformance_waive",
     "difference_waivable",
     "differences_text",

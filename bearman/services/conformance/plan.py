@@ -10,13 +10,16 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from bearman.models import CablingLink, Node
+from bearman.models import CablingLink
 
 from ..cabling import ExpectedLink
 
 
-def planned_links(nodes: list[Node]) -> dict[int, dict[str, ExpectedLink]]:
-    """Each node's planned links by NIC name (by node id), for all `nodes` at once."""
+def planned_links(nodes: list) -> dict[int, dict[str, ExpectedLink]]:
+    """Each node's planned links by NIC name (by node id), for all `nodes` at once.
+
+    `nodes`: anything with a node's pk, serial and rack_position (a Node, a Subject).
+    """
     serials = {node.serial for node in nodes if node.serial}
     positions = {node.rack_position for node in nodes if node.rack_position}
     by_serial, by_position = defaultdict(list), defaultdict(list)
@@ -29,7 +32,7 @@ def planned_links(nodes: list[Node]) -> dict[int, dict[str, ExpectedLink]]:
     return {node.pk: _links(node, by_serial, by_position) for node in nodes}
 
 
-def _links(node: Node, by_serial, by_position) -> dict[str, ExpectedLink]:
+def _links(node, by_serial, by_position) -> dict[str, ExpectedLink]:
     # Position rows first, serial rows after, so the serial's row is the one kept.
     rows = (by_position[node.rack_position] if node.rack_position else []) + (
         by_serial[node.serial] if node.serial else []

@@ -10,9 +10,9 @@ cable fix the facts must be new: arm a re-registration, whose verdict counts the
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bearman.errors import ConformanceNothingToWaive
@@ -21,6 +21,7 @@ from bearman.models import (
     ConformanceVerdict,
     ConformanceWaiver,
     DifferenceKind,
+    Flavor,
     Node,
     NoticeKind,
     VerdictTrigger,
@@ -39,29 +40,51 @@ from .selectors import difference_waivable
 IN_SERVICE = frozenset({NodeStatus.REGISTERED, NodeStatus.READY})
 
 
-def nodes_conformance_check(*, node_ids: list[int], actor: str) -> set[int]:
+class Subject(NamedTuple):
+    """What a check reads of a node: its row's fields and the facts to check."""
+
+    pk: int
+    uuid: str
+    status: str
+    flavor_id: int | None
+    serial: str
+    rack_position: str
+    facts: dict
+
+    @classmethod
+    def of(cls, node: Node) -> "Subject":
+        return cls(
+            node.pk,
+            node.uuid,
+            node.status,
+            node.flavor_id,
+            node.serial,
+            node.rack_position,
+            node.facts,
+        )
+
+
+def nodes_conformance_check(*, nodes: list[Subject], actor: str) -> set[int]:
     """Check these just-registered nodes (in the caller's transaction); the ids held.
 
-    A node with no flavor, no cabling plan and no earlier verdict has nothing to check
-    and gets no verdict. A few statements for the whole batch, whatever its size.
+    The caller hands over what it holds of each locked node and the facts it just wrote,
+    so a batch costs a few statements whatever its size, and two narrow reads when it has
+    nothing to check (no flavor, no cabling plan, no earlier verdict: no verdict either).
     """
-    # Who has anything to check, before reading anyone's facts.
-    nodes = list(_with_history(Node.objects.filter(pk__in=node_ids).defer("facts")))
+    history = _latest_held([node.pk for node in nodes])
     links = planned_links(nodes)
-    due = [n for n in nodes if n.flavor_id or links[n.pk] or n.had_verdict]
-    if due:
-        facts = dict(Node.objects.filter(pk__in=[n.pk for n in due]).values_list("pk", "facts"))
-        for node in due:
-            node.facts = facts[node.pk]
-    verdicts = _verdicts_record(due, links, VerdictTrigger.REGISTRATION, actor)
+    due = [n for n in nodes if n.flavor_id or links[n.pk] or n.pk in history]
+    verdicts = _verdicts_record(due, links, history, VerdictTrigger.REGISTRATION, actor)
     return {verdict.node_id for verdict in verdicts if verdict.held}
 
 
 def node_conformance_recheck(*, node: Node, actor: str) -> ConformanceVerdict:
     """Check the node's stored facts again, as an operator asked; holds or releases it."""
     with transaction.atomic():
-        node = _with_history(Node.objects.select_for_update(of=("self",))).get(pk=node.pk)
-        return _verdicts_record([node], planned_links([node]), VerdictTrigger.RECHECK, actor)[0]
+        subject = Subject.of(Node.objects.select_for_update().get(pk=node.pk))
+        history = _latest_held([subject.pk])
+        links = planned_links([subject])
+        return _verdicts_record([subject], links, history, VerdictTrigger.RECHECK, actor)[0]
 
 
 def conformance_waive(
@@ -98,7 +121,8 @@ def conformance_waive(
 class _Outcome:
     """One node's new verdict and what follows from it."""
 
-    node: Node
+    subject: Subject
+    flavor: Flavor | None
     verdict: ConformanceVerdict
     differences: list[Difference]
     waivers: dict
@@ -106,30 +130,34 @@ class _Outcome:
     was_held: bool
 
 
-def _with_history(nodes):
-    """Nodes with their flavor and, in the same query, whether they have a verdict, whether
-    the latest held them, and whether they have waivers."""
-    latest = ConformanceVerdict.objects.filter(node=OuterRef("pk"), latest=True)
-    return nodes.select_related("flavor").annotate(
-        had_verdict=Exists(latest),
-        was_held=Exists(latest.filter(held=True)),
-        has_waivers=Exists(ConformanceWaiver.objects.filter(node=OuterRef("pk"))),
-    )
+def _latest_held(node_ids: list[int]) -> dict[int, bool]:
+    """Of these nodes, those with a verdict: whether their latest one held them."""
+    latest = ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True)
+    return dict(latest.values_list("node_id", "held"))
 
 
-def _verdicts_record(nodes, links, trigger, actor) -> list[ConformanceVerdict]:
+def _verdicts_record(subjects, links, history, trigger, actor) -> list[ConformanceVerdict]:
     """Evaluate each node, keep the verdicts as the nodes' latest, then hold, release or
-    announce: the writes of a batch in a few statements (holds and notices are rare)."""
-    if not nodes:
+    announce: the writes of a batch in a few statements (holds and notices are rare).
+
+    `history`: whether each node's latest verdict held it, for the nodes that have one.
+    """
+    if not subjects:
         return []
+    flavors = Flavor.objects.in_bulk({s.flavor_id for s in subjects if s.flavor_id})
     waivers = defaultdict(dict)
-    waived = [node.pk for node in nodes if node.has_waivers]
-    for waiver in ConformanceWaiver.objects.filter(node_id__in=waived) if waived else ():
+    # A waiver accepts a difference of a verdict: a node never checked has none.
+    checked_before = [s.pk for s in subjects if s.pk in history]
+    for waiver in ConformanceWaiver.objects.filter(node_id__in=checked_before):
         waivers[waiver.node_id][(waiver.kind, waiver.component)] = waiver
-    outcomes = [_evaluate(node, links[node.pk], waivers[node.pk], trigger, actor) for node in nodes]
-    superseded = [node.pk for node in nodes if node.had_verdict]
-    if superseded:
-        ConformanceVerdict.objects.filter(node_id__in=superseded, latest=True).update(latest=False)
+    outcomes = [
+        _evaluate(s, flavors.get(s.flavor_id), links[s.pk], waivers[s.pk], history, trigger, actor)
+        for s in subjects
+    ]
+    if checked_before:
+        ConformanceVerdict.objects.filter(node_id__in=checked_before, latest=True).update(
+            latest=False
+        )
     ConformanceVerdict.objects.bulk_create([outcome.verdict for outcome in outcomes])
     ConformanceDifference.objects.bulk_create(
         _difference_row(outcome.verdict, difference, outcome.waivers.get(difference.key))
@@ -141,29 +169,33 @@ def _verdicts_record(nodes, links, trigger, actor) -> list[ConformanceVerdict]:
     return [outcome.verdict for outcome in outcomes]
 
 
-def _evaluate(node, links, waivers, trigger, actor) -> _Outcome:
-    differences = node_differences(flavor=node.flavor, facts=node.facts, links=links)
+def _evaluate(subject, flavor, links, waivers, history, trigger, actor) -> _Outcome:
+    differences = node_differences(flavor=flavor, facts=subject.facts, links=links)
     failing = [d for d in differences if d.key not in waivers]
-    was_held = node.was_held and node.status == NodeStatus.MAINTENANCE
-    holds = bool(failing) and node.status in IN_SERVICE
+    was_held = history.get(subject.pk, False) and subject.status == NodeStatus.MAINTENANCE
+    holds = bool(failing) and subject.status in IN_SERVICE
     verdict = ConformanceVerdict(
-        node=node,
+        node_id=subject.pk,
         trigger=trigger,
         actor=actor,
-        flavor_name=node.flavor.name if node.flavor else "",
+        flavor_name=flavor.name if flavor else "",
         passed=not failing,
         held=holds or (bool(failing) and was_held),
     )
-    return _Outcome(node, verdict, differences, waivers, failing, was_held)
+    return _Outcome(subject, flavor, verdict, differences, waivers, failing, was_held)
 
 
 def _follow_up(outcome: _Outcome, trigger, actor: str) -> None:
-    node, failing = outcome.node, outcome.failing
-    if failing and node.status in IN_SERVICE:
-        _hold(node, failing, actor)
+    status, failing = outcome.subject.status, outcome.failing
+    if not (failing or outcome.was_held):
+        return  # passed, as most do: nothing to change
+    # The node is locked by the caller: read it whole only for the rare follow-up.
+    node = Node.objects.get(pk=outcome.subject.pk)
+    if failing and status in IN_SERVICE:
+        _hold(node, outcome.flavor, failing, actor)
     elif failing and trigger == VerdictTrigger.REGISTRATION:
-        _announce(node, failing)
-    elif not failing and outcome.was_held:
+        _announce(node, outcome.flavor, failing)
+    elif not failing:
         _release(node, actor)
 
 
@@ -187,7 +219,7 @@ def differences_text(differences: list[Difference]) -> str:
     )
 
 
-def _hold(node: Node, failing: list[Difference], actor: str) -> None:
+def _hold(node: Node, flavor: Flavor | None, failing: list[Difference], actor: str) -> None:
     count = f"{len(failing)} difference{'s' if len(failing) > 1 else ''}"
     node_transition(
         node=node,
@@ -195,15 +227,15 @@ def _hold(node: Node, failing: list[Difference], actor: str) -> None:
         actor=actor,
         message=f"Held: does not conform ({count})\n{differences_text(failing)}",
     )
-    _announce(node, failing)
+    _announce(node, flavor, failing)
 
 
-def _announce(node: Node, failing: list[Difference]) -> None:
-    flavor = f"flavor {node.flavor.name}" if node.flavor else "no flavor"
+def _announce(node: Node, flavor: Flavor | None, failing: list[Difference]) -> None:
+    against = f"flavor {flavor.name}" if flavor else "no flavor"
     notice_raise(
         node=node,
         kind=NoticeKind.CONFORMANCE_FAILED,
-        message=f"Does not conform ({flavor}, cabling plan):\n{differences_text(failing)}",
+        message=f"Does not conform ({against}, cabling plan):\n{differences_text(failing)}",
     )
 
 

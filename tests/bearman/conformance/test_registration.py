@@ -4,16 +4,22 @@ Each machine is built from recorded outputs of real tools by the agent's own par
 sent through the wire types and the server's converters into the registration service.
 """
 
+from uuid import UUID
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bearman.models import (
     CablingLink,
+    ConformanceVerdict,
     DifferenceKind,
     Node,
     Notice,
     NoticeKind,
     PowerOperation,
 )
+from bearman.services.conformance import Subject, nodes_conformance_check
 from bearman.services.registration import nodes_register
 from bearman.states import NodeStatus
 from tests.factories import NodeFactory
@@ -244,3 +250,25 @@ def test_a_missing_nvme_drive_on_the_supermicro(supermicro_flavor_and_plan, tmp_
             )
         ],
     )
+
+
+def test_a_batch_is_checked_in_the_same_statements_whatever_its_size(tmp_path):
+    """A passing node costs no statement of its own: the check reads and writes per batch."""
+    loose = flavor("loose", nic_link_required=False)  # no plan: a NIC without link is fine
+    facts = registration_request(dell_r640(), tmp_path / "net").facts
+
+    def batch(first: int, size: int) -> list[Subject]:
+        nodes = [
+            NodeFactory(uuid=str(UUID(int=index + 1)), flavor=loose, facts=facts)
+            for index in range(first, first + size)
+        ]
+        return [Subject.of(node) for node in nodes]
+
+    statements = []
+    for nodes in (batch(0, 2), batch(100, 12)):
+        with CaptureQueriesContext(connection) as queries:
+            assert nodes_conformance_check(nodes=nodes, actor="agent") == set()
+        statements.append(len(queries))
+    assert statements[0] == statements[1]
+    verdicts = ConformanceVerdict.objects.filter(latest=True, node__flavor=loose)
+    assert verdicts.count() == verdicts.filter(passed=True).count() == 14

@@ -12,9 +12,11 @@ from bearman.services.baremetals import baremetal_redeploy
 from bearman.services.deadlines import baremetals_flag_stuck
 from bearman.services.nodes import node_delete
 from bearman.services.timeline import (
+    StepRecord,
     baremetal_step_record,
     baremetal_timeline,
     boot_steps_of_strangers_forget,
+    boot_steps_record,
     registration_timeline,
     timeline_ipxe_fetched,
     timeline_powered_on,
@@ -157,6 +159,52 @@ def test_each_new_step_is_observed_in_metrics_once(django_capture_on_commit_call
         timeline_ipxe_fetched(uuid=baremetal.node.uuid, script="deploy")
         timeline_ipxe_fetched(uuid=baremetal.node.uuid, script="deploy")
     assert count() == before + 1
+
+
+def histogram(flow: str, step: str) -> tuple[float, float]:
+    """The boot-step histogram's (count, sum) for one flow and step, as /metrics shows it."""
+    text = render_metrics().decode()
+    labels = f'{{flow="{flow}",step="{step}"}}'
+    found = {
+        part: float(row.split()[-1])
+        for row in text.splitlines()
+        for part in ("count", "sum")
+        if row.startswith(f"bearman_boot_step_seconds_{part}{labels}")
+    }
+    return found.get("count", 0.0), found.get("sum", 0.0)
+
+
+def test_a_step_is_timed_from_its_runs_step_before_it(django_capture_on_commit_callbacks):
+    node = NodeFactory()
+    fetched = timezone.now() - timedelta(seconds=42)
+    BootStep.objects.create(
+        node_uuid=node.uuid, flow=BootFlow.REGISTRATION, step=Step.IPXE_FETCHED, at=fetched
+    )
+    other = NodeFactory()  # its first step: nothing before it, nothing observed
+    count, total = histogram("registration", "registered")
+    with django_capture_on_commit_callbacks(execute=True):
+        boot_steps_record(
+            records=[
+                StepRecord(node.uuid, BootFlow.REGISTRATION, Step.REGISTERED),
+                StepRecord(other.uuid, BootFlow.REGISTRATION, Step.REGISTERED),
+            ]
+        )
+    after_count, after_total = histogram("registration", "registered")
+    assert after_count == count + 1
+    assert 42 <= after_total - total < 50
+
+
+def test_a_baremetals_first_step_is_timed_from_its_deploy_start(
+    django_capture_on_commit_callbacks,
+):
+    baremetal = pending()
+    count, total = histogram("baremetal", "powered_on")
+    with django_capture_on_commit_callbacks(execute=True):
+        baremetal_step_record(baremetal=baremetal, step=Step.POWERED_ON)
+    after_count, after_total = histogram("baremetal", "powered_on")
+    started = (timezone.now() - T0).total_seconds()
+    assert after_count == count + 1
+    assert started - 10 < after_total - total <= started
 
 
 def test_the_api_answers_the_timeline_with_its_diagnosis(client_for):
