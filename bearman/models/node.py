@@ -23,13 +23,13 @@ class Node(models.Model):
     """One physical server, known by its SMBIOS system UUID."""
 
     uuid = SystemUuidField("system UUID", unique=True)
-    serial = models.CharField(max_length=128, blank=True, db_index=True)
-    vendor = models.CharField(max_length=128, blank=True, db_index=True)
+    serial = models.CharField(max_length=128, blank=True)
+    vendor = models.CharField(max_length=128, blank=True)
     product_name = models.CharField(max_length=128, blank=True)
     flavor = models.ForeignKey(
         "bearman.Flavor", null=True, blank=True, on_delete=models.SET_NULL, related_name="nodes"
     )
-    availability_zone = models.CharField(max_length=64, default="default", db_index=True)
+    availability_zone = models.CharField(max_length=64, default="default")
     # Where the machine sits; the cabling plan may name the node by it (bearman.models.cabling).
     rack_position = models.CharField(
         max_length=RACK_POSITION_MAX,
@@ -58,10 +58,10 @@ class Node(models.Model):
     )
 
     status = models.CharField(
-        max_length=16, choices=NodeStatus.choices(), default=NodeStatus.REGISTERED, db_index=True
+        max_length=16, choices=NodeStatus.choices(), default=NodeStatus.REGISTERED
     )
     power_state = models.CharField(
-        max_length=8, choices=PowerState.choices, default=PowerState.UNKNOWN, db_index=True
+        max_length=8, choices=PowerState.choices, default=PowerState.UNKNOWN
     )
     power_state_at = models.DateTimeField("power state seen", null=True, blank=True)
 
@@ -83,7 +83,15 @@ class Node(models.Model):
 
     class Meta:
         ordering = ["uuid"]
+        # Plain indexes: db_index=True would add a second (LIKE) index to each text column on
+        # PostgreSQL, which no query uses (searches are case-insensitive) and every
+        # registration's write would pay for.
         indexes = [
+            models.Index(fields=["serial"], name="node_serial"),
+            models.Index(fields=["vendor"], name="node_vendor"),
+            models.Index(fields=["availability_zone"], name="node_zone"),
+            models.Index(fields=["status"], name="node_status"),
+            models.Index(fields=["power_state"], name="node_power_state"),
             # Counting new registrations in a window, everyone's and one source's.
             models.Index(fields=["created_at"], name="node_created"),
             models.Index(fields=["created_from", "created_at"], name="node_created_from"),

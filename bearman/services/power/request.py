@@ -17,7 +17,8 @@ from ..queueing import Lane, TaskName, task_queue
 
 # Many nodes' operations in one statement; ON CONFLICT DO NOTHING leaves out a node with
 # one in flight (the partial unique index), whether it was there before or races us. The
-# other columns are the model's defaults (PENDING, no attempts yet).
+# other columns are the model's defaults (PENDING, no attempts yet). Each row comes back
+# with its node's zone, whose worker it is queued to.
 # The SQLite branch below is the ORM version of the same; CI runs both.
 REQUEST_GIVEN = ("node_id", "action", "requested_by", "queued_at")
 REQUEST_DEFAULTED = defaulted_fields(PowerOperation, given=REQUEST_GIVEN)
@@ -27,7 +28,10 @@ INSERT INTO {PowerOperation._meta.db_table}
 SELECT node_id, %(action)s, %(actor)s, %(now)s, {default_placeholders(REQUEST_DEFAULTED)}
 FROM unnest(%(node_ids)s::bigint[]) AS node_id
 ON CONFLICT DO NOTHING
-RETURNING id, node_id
+RETURNING id, node_id, (
+    SELECT node.availability_zone FROM {Node._meta.db_table} AS node
+    WHERE node.id = {PowerOperation._meta.db_table}.node_id
+)
 """
 
 
@@ -86,6 +90,7 @@ def power_actions_request_many(
             )
             created = cursor.fetchall()
     else:  # SQLite: one writer at a time, so nothing can start in flight meanwhile
+        zones = dict(Node.objects.filter(pk__in=node_ids).values_list("pk", "availability_zone"))
         busy = PowerOperation.objects.filter(node_id__in=node_ids, state__in=IN_FLIGHT)
         skip = set(busy.values_list("node_id", flat=True))
         operations = PowerOperation.objects.bulk_create(
@@ -93,20 +98,15 @@ def power_actions_request_many(
             for n in node_ids
             if n not in skip
         )
-        created = [(operation.pk, operation.node_id) for operation in operations]
-    zones = dict(
-        Node.objects.filter(pk__in={node_id for _, node_id in created}).values_list(
-            "pk", "availability_zone"
-        )
-    )
+        created = [(op.pk, op.node_id, zones[op.node_id]) for op in operations]
     by_zone: dict[str, list[int]] = {}
-    for operation_id, node_id in created:
-        by_zone.setdefault(zones[node_id], []).append(operation_id)
+    for operation_id, _, zone in created:
+        by_zone.setdefault(zone, []).append(operation_id)
     for zone, operation_ids in by_zone.items():
         transaction.on_commit(
             lambda zone=zone, ids=operation_ids: _enqueue_many(ids, zone, delay_seconds, lane)
         )
-    return [operation_id for operation_id, _ in created]
+    return [operation_id for operation_id, _, _ in created]
 
 
 def _in_flight_message(node: Node) -> str:
