@@ -64,14 +64,17 @@ class Subject(NamedTuple):
         )
 
 
-def nodes_conformance_check(*, nodes: list[Subject], actor: str) -> set[int]:
+def nodes_conformance_check(
+    *, nodes: list[Subject], actor: str, created: frozenset[int] = frozenset()
+) -> set[int]:
     """Check these just-registered nodes (in the caller's transaction); the ids held.
 
     The caller hands over what it holds of each locked node and the facts it just wrote,
-    so a batch costs a few statements whatever its size, and two narrow reads when it has
-    nothing to check (no flavor, no cabling plan, no earlier verdict: no verdict either).
+    and which of them it `created` (no verdict yet, so none is looked for): a batch costs
+    a few statements whatever its size, and one or two narrow reads when it has nothing
+    to check (no flavor, no cabling plan, no earlier verdict: no verdict either).
     """
-    history = _latest_held([node.pk for node in nodes])
+    history = _latest_held([node.pk for node in nodes if node.pk not in created])
     links = planned_links(nodes)
     due = [n for n in nodes if n.flavor_id or links[n.pk] or n.pk in history]
     verdicts = _verdicts_record(due, links, history, VerdictTrigger.REGISTRATION, actor)
@@ -132,6 +135,8 @@ class _Outcome:
 
 def _latest_held(node_ids: list[int]) -> dict[int, bool]:
     """Of these nodes, those with a verdict: whether their latest one held them."""
+    if not node_ids:
+        return {}
     latest = ConformanceVerdict.objects.filter(node_id__in=node_ids, latest=True)
     return dict(latest.values_list("node_id", "held"))
 
