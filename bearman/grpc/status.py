@@ -167,12 +167,13 @@ def _guarded(method: str, behaviour):
             elapsed = time.perf_counter() - started
             GRPC_CALLS.labels(method, code.name).inc()
             GRPC_SECONDS.labels(method).observe(elapsed)
-            logger.info(
-                "grpc method=%s code=%s uuid=%s ms=%.1f",
-                method,
-                code.name,
-                logged_uuid(request),
-                elapsed * 1000,
-            )
+            if logger.isEnabledFor(logging.INFO):  # the UUID's check costs a storm's call
+                logger.info(
+                    "grpc method=%s code=%s uuid=%s ms=%.1f",
+                    method,
+                    code.name,
+                    logged_uuid(request),
+                    elapsed * 1000,
+                )
 
     return call
