@@ -34,6 +34,10 @@ def _check(settings: Any) -> None:
         problems.append(f"no usable netmask ({settings.netmask!r}, /{settings.prefix_length})")
     if not settings.username:
         problems.append("no BMC user name")
+    # ipmitool reads an argument starting with "-" as an option, wherever it stands.
+    for name in ("username", "password"):
+        if getattr(settings, name).startswith("-"):
+            problems.append(f"BMC {name} starts with '-', which ipmitool takes for an option")
     if not 0 < len(settings.password) <= MAX_PASSWORD:
         problems.append(f"BMC password must have 1 to {MAX_PASSWORD} characters")
     if settings.vlan > 4094:

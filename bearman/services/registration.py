@@ -8,6 +8,7 @@ retry, and a known node past registration is refused unless an operator armed it
 import enum
 import json
 import secrets
+import string
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,6 +48,7 @@ from .timeline import StepRecord, boot_steps_record, registration_step_record
 from .transitions import node_transition
 
 AGENT = "agent"
+BMC_PASSWORD_ALPHABET = string.ascii_letters + string.digits
 IDENTITY = ("serial", "vendor", "product_name")
 # Every node of a batch in one statement (PostgreSQL): an empty identity field keeps what
 # was known; the arrays hold one element per node, in UPDATE_COLUMNS' order.
@@ -612,8 +614,10 @@ def _bmc_password(node: _Locked) -> str:
         return settings.BEARMAN_BMC_PASSWORD
     if node.bmc_password_encrypted:
         return decrypt_secret(node.bmc_password_encrypted)
-    # 16 characters: every IPMI 2.0 BMC accepts that length.
-    return secrets.token_urlsafe(12)
+    # 16 characters, which every IPMI 2.0 BMC accepts; letters and digits only, since
+    # the agent hands it to ipmitool as an argument and one starting with "-" is read as
+    # an option (seen in CI: the VM's BMC was never configured).
+    return "".join(secrets.choice(BMC_PASSWORD_ALPHABET) for _ in range(16))
 
 
 def _registered_event(

@@ -24,6 +24,9 @@ BEARMAN_BMC_USERNAME = env_str("BEARMAN_BMC_USERNAME", "bearman")
 BEARMAN_BMC_PASSWORD = env_str("BEARMAN_BMC_PASSWORD")
 BEARMAN_BMC_CHANNEL = env_int("BEARMAN_BMC_CHANNEL", 1, minimum=1)
 BEARMAN_BMC_USER_ID = env_int("BEARMAN_BMC_USER_ID", 3, minimum=2)
+for _name, _value in (("USERNAME", BEARMAN_BMC_USERNAME), ("PASSWORD", BEARMAN_BMC_PASSWORD)):
+    if _value.startswith("-"):  # the agent passes both to ipmitool, which reads an option
+        raise ImproperlyConfigured(f"BEARMAN_BMC_{_name} must not start with '-'")
 
 # The zone of a node whose agent address is in no provisioning pool.
 BEARMAN_DEFAULT_AVAILABILITY_ZONE = env_str("BEARMAN_DEFAULT_AVAILABILITY_ZONE", "default")

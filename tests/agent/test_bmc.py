@@ -41,6 +41,8 @@ def test_channel_and_user_default_to_1_and_2():
         ({"password": ""}, "password must have 1 to 20 characters"),
         ({"password": "x" * 21}, "password must have 1 to 20 characters"),
         ({"vlan": 4095}, "VLAN 4095 is out of range"),
+        ({"password": "-b5fFx2kQ"}, "BMC password starts with '-'"),
+        ({"username": "--help"}, "BMC username starts with '-'"),
     ],
 )
 def test_unusable_settings_are_refused_before_any_command(overrides, problem):

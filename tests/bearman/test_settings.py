@@ -91,3 +91,10 @@ def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["wal", "30000", "IMMEDIATE"]
     assert (tmp_path / "bearman.sqlite3").exists()
+
+
+@pytest.mark.parametrize("name", ["BEARMAN_BMC_PASSWORD", "BEARMAN_BMC_USERNAME"])
+def test_a_bmc_account_ipmitool_would_read_as_an_option_is_refused(tmp_path, name):
+    result = manage("check", env={name: "-secret"}, var_dir=tmp_path)
+    assert result.returncode != 0
+    assert f"{name} must not start with '-'" in result.stderr
